@@ -1,0 +1,100 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from casework.codes import ConsentPurpose
+from casework.models import Household, Individual, Location, Organisation, Site
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["code", "name", "kind"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = Location
+        fields = ["pcode", "name", "admin_level", "parent"]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    location = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = Site
+        fields = ["code", "name", "kind", "location"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    """A person as sent and shown inside a household."""
+
+    id = serializers.UUIDField(required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    age_years = serializers.IntegerField(
+        write_only=True, required=False, min_value=0, max_value=120,
+        help_text=_("Instead of date_of_birth: the age the person gives; sets an estimated date of birth."),
+    )
+    document_number = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    specific_needs = serializers.ListField(child=serializers.CharField(max_length=8), required=False)
+
+    class Meta:
+        model = Individual
+        fields = [
+            "id", "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth",
+            "date_of_birth_estimated", "age_years", "nationality", "document_type", "document_number", "phone",
+            "specific_needs", "version",
+        ]
+        read_only_fields = ["version"]
+        extra_kwargs = {"date_of_birth_estimated": {"required": False}}
+        # Document uniqueness and the one-head rule are the registration service's to check, with
+        # messages that name the household already holding the document.
+        validators = []
+
+    def validate(self, attrs):
+        if attrs.get("date_of_birth") is None and attrs.get("age_years") is None and not self.partial:
+            raise serializers.ValidationError({"date_of_birth": [_("Give the date of birth or an estimated age.")]})
+        return attrs
+
+
+class IndividualSerializer(MemberSerializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+
+    class Meta(MemberSerializer.Meta):
+        fields = MemberSerializer.Meta.fields + ["household"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.visible_to(request.user)
+        if self.instance is not None:
+            self.fields["household"].read_only = True
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True))
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    registered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    consent_purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ConsentPurpose.choices), write_only=True, required=False,
+        help_text=_("What the family consented to; defaults to registration and assistance."),
+    )
+    members = MemberSerializer(many=True)
+    version = serializers.IntegerField(
+        required=False, help_text=_("On update: the version you read; a stale one is refused with 409.")
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "id", "registration_number", "organisation", "site", "population_type", "registered_at",
+            "registered_by", "phone", "intended_destination", "consent_given", "consent_purposes", "members",
+            "version", "created_at", "updated_at",
+        ]
+        read_only_fields = ["registration_number", "created_at", "updated_at"]
+        extra_kwargs = {"registered_at": {"required": False}, "intended_destination": {"required": False}}

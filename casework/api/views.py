@@ -1,0 +1,188 @@
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import audit, services
+from casework.api.authentication import issue_token
+from casework.api.errors import PreconditionFailed
+from casework.api.serializers import (
+    HouseholdSerializer,
+    IndividualSerializer,
+    LocationSerializer,
+    OrganisationSerializer,
+    SiteSerializer,
+)
+from casework.errors import StaleWrite
+from casework.filters import HouseholdFilterSet, IndividualFilterSet
+from casework.models import Household, Individual, Location, Organisation, Site
+
+IF_MATCH = OpenApiParameter(
+    "If-Match", location=OpenApiParameter.HEADER, required=False,
+    description="The ETag you read; a stale one is refused with 412.",
+)
+
+
+def etag(record):
+    return f'"{record.pk}-{record.version}"'
+
+
+def expected_version(request, record):
+    """The version the client read: If-Match (412 when stale) or the body's `version` (409 when stale)."""
+    if_match = request.headers.get("If-Match")
+    if if_match:
+        if if_match.strip().removeprefix("W/") != etag(record):
+            raise PreconditionFailed(_("This record changed since you read it. Reload it and try again."))
+        return record.version, True
+    return request.data.get("version"), False
+
+
+class VersionedUpdateMixin:
+    def respond_with(self, record, status_code=status.HTTP_200_OK):
+        serializer = self.get_serializer(self.get_queryset().get(pk=record.pk))
+        return Response(serializer.data, status=status_code, headers={"ETag": etag(record)})
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        audit.record_viewed(request.user, record)
+        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        record = self.get_object()
+        version, from_header = expected_version(request, record)
+        serializer = self.get_serializer(record, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        try:
+            updated = self.perform_versioned_update(record, serializer.validated_data, version)
+        except StaleWrite as stale:
+            if from_header:
+                raise PreconditionFailed(stale.message) from stale
+            raise
+        return self.respond_with(updated)
+
+
+class HouseholdViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                       mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Households with their members. A household is never deleted through the API."""
+
+    policy_resource = "household"
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilterSet
+
+    def get_queryset(self):
+        return (
+            Household.objects.visible_to(self.request.user)
+            .select_related("site", "organisation", "registered_by")
+            .prefetch_related(Prefetch("members", queryset=Individual.objects.order_by("created_at", "id")))
+            .order_by("-registered_at", "id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        household, created = services.register_household(actor=request.user, **data)
+        return self.respond_with(household, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def perform_versioned_update(self, household, data, version):
+        data.pop("id", None)
+        data.pop("version", None)
+        data.pop("consent_purposes", None)
+        return services.update_household(actor=self.request.user, household=household,
+                                         expected_version=version, **data)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+
+class IndividualViewSet(VersionedUpdateMixin, viewsets.ModelViewSet):
+    """People of the registry. Creating one adds a member to a household; deleting removes the member."""
+
+    policy_resource = "individual"
+    serializer_class = IndividualSerializer
+    filterset_class = IndividualFilterSet
+
+    def get_queryset(self):
+        return (
+            Individual.objects.visible_to(self.request.user)
+            .select_related("household")
+            .order_by("family_name", "given_name", "id")
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        household = data.pop("household")
+        if data.get("id") and Individual.objects.filter(pk=data["id"], household=household).exists():
+            return self.respond_with(Individual.objects.get(pk=data["id"]))
+        individual = services.add_member(actor=request.user, household=household, member=data)
+        return self.respond_with(individual, status.HTTP_201_CREATED)
+
+    def perform_versioned_update(self, individual, data, version):
+        data.pop("id", None)
+        data.pop("household", None)
+        return services.update_member(actor=self.request.user, individual=individual, changes=data,
+                                      expected_version=version)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        services.remove_member(actor=request.user, individual=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    policy_resource = "organisation"
+    serializer_class = OrganisationSerializer
+    queryset = Organisation.objects.filter(is_active=True)
+    lookup_field = "code"
+    filterset_fields = ["kind"]
+
+
+class LocationViewSet(viewsets.ReadOnlyModelViewSet):
+    policy_resource = "location"
+    serializer_class = LocationSerializer
+    queryset = Location.objects.select_related("parent")
+    lookup_field = "pcode"
+    filterset_fields = {"admin_level": ["exact"], "parent__pcode": ["exact"]}
+
+
+class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+    policy_resource = "site"
+    serializer_class = SiteSerializer
+    queryset = Site.objects.filter(is_active=True).select_related("location")
+    lookup_field = "code"
+    filterset_fields = {"kind": ["exact"], "location__pcode": ["exact"]}
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (sent as `Authorization: Token <token>`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
+                                                  "password": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                     "expires_at": serializers.DateTimeField()}),
+    )
+    def post(self, request):
+        username = str(request.data.get("username") or "")
+        password = str(request.data.get("password") or "")
+        user = authenticate(request, username=username, password=password) if username and password else None
+        if user is None:
+            return Response(
+                {"non_field_errors": [_("Wrong username or password.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        key, token = issue_token(user)
+        return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)

@@ -1,0 +1,333 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import normalise
+from casework.codes import (
+    AdminLevel,
+    ConsentPurpose,
+    DocumentType,
+    OrganisationKind,
+    PopulationType,
+    Relationship,
+    Role,
+    Sex,
+    SiteKind,
+)
+
+
+class Organisation(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class Location(models.Model):
+    """An administrative area with its OCHA P-code (PE24 Tumbes, PE2403 Zarumilla, ...)."""
+
+    pcode = models.CharField(_("P-code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    admin_level = models.PositiveSmallIntegerField(_("administrative level"), choices=AdminLevel.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+
+    class Meta:
+        ordering = ["pcode"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self):
+        return f"{self.name} ({self.pcode})"
+
+    @property
+    def admin1(self):
+        """The department this location lies in (itself for a department)."""
+        location = self
+        while location.admin_level > AdminLevel.DEPARTMENT and location.parent_id:
+            location = location.parent
+        return location if location.admin_level == AdminLevel.DEPARTMENT else None
+
+
+class Site(models.Model):
+    """A place where people are registered and served; shared by the organisations working there."""
+
+    code = models.CharField(
+        _("code"), max_length=8, unique=True,
+        help_text=_("Short upper-case code; it starts every registration number of the site (TUM-2026-000123)."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=SiteKind.choices)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="sites", verbose_name=_("location"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z0-9]{2,8}$"), name="site_code_upper_alnum"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="users", null=True, verbose_name=_("organisation")
+    )
+    sites = models.ManyToManyField(Site, blank=True, related_name="users", verbose_name=_("sites"))
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_organisation_wide(self):
+        return self.role in {Role.SUPERVISOR, Role.ADMIN, Role.ME_OFFICER}
+
+
+class ApiToken(models.Model):
+    """An API token that expires and that an admin can revoke; only its hash is stored."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text=_("First characters of the token, to recognise it."))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+
+class RegistrationCounter(models.Model):
+    """The last registration number given at a site in a year.
+
+    Incremented inside the registering transaction: a rollback gives the number back, so the
+    sequence has no gaps, and the row lock makes concurrent registrations wait their turn.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "year"], name="one_counter_per_site_year")]
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The ownership rule: a household belongs to the organisation that registered it and to its site."""
+        if not user.is_authenticated or not user.is_active or user.organisation_id is None:
+            return self.none()
+        if user.role in {Role.SUPERVISOR, Role.ADMIN}:
+            return self.filter(organisation_id=user.organisation_id)
+        if user.role in {Role.FIELD_OFFICER, Role.CASEWORKER}:
+            return self.filter(organisation_id=user.organisation_id, site__in=user.sites.all())
+        # Partner agencies and M&E officers never list the registry.
+        return self.none()
+
+    def search(self, text):
+        """Name words (accents and case ignored, prefixes match), document number or registration number."""
+        words = normalise.search_text(text).split()
+        if not words:
+            return self
+        matching_members = Individual.objects.filter(household=OuterRef("pk")).filter(
+            Individual.search_condition(text)
+        )
+        return self.filter(Q(registration_number=text.strip().upper()) | Exists(matching_members))
+
+    def with_list_details(self):
+        return self.select_related("site", "organisation").annotate(member_count=models.Count("members"))
+
+
+class Household(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    registration_number = models.CharField(_("registration number"), max_length=32, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="households", verbose_name=_("organisation")
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="households", verbose_name=_("site"))
+    population_type = models.CharField(_("population type"), max_length=32, choices=PopulationType.choices)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now, db_index=True)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="registered_households", verbose_name=_("registered by")
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    intended_destination = models.CharField(_("intended destination"), max_length=200, blank=True)
+    consent_given = models.BooleanField(_("consent given"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        indexes = [
+            models.Index(fields=["organisation", "site", "-registered_at"], name="household_scope_idx"),
+            models.Index(fields=["organisation", "-registered_at"], name="household_org_idx"),
+        ]
+
+    def __str__(self):
+        return self.registration_number
+
+    @property
+    def head(self):
+        return next((m for m in self.members.all() if m.relationship_to_head == Relationship.HEAD), None)
+
+
+class IndividualQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+    def search(self, text):
+        return self.filter(Individual.search_condition(text))
+
+
+class Individual(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("household")
+    )
+    relationship_to_head = models.CharField(_("relationship to head"), max_length=32, choices=Relationship.choices)
+    given_name = models.CharField(_("given names"), max_length=120)
+    family_name = models.CharField(_("family names"), max_length=120)
+    sex = models.CharField(_("sex"), max_length=16, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"))
+    date_of_birth_estimated = models.BooleanField(_("date of birth estimated"), default=False)
+    nationality = models.CharField(_("nationality"), max_length=3)
+    document_type = models.CharField(_("document type"), max_length=32, choices=DocumentType.choices)
+    document_number = models.CharField(_("document number"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    specific_needs = ArrayField(
+        models.CharField(max_length=8), default=list, blank=True, verbose_name=_("specific needs")
+    )
+    # Accent-free, lower-case names (and document number) that the registry search matches.
+    search_text = models.TextField(default="", editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = IndividualQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name = _("individual")
+        verbose_name_plural = _("individuals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "nationality", "document_number"],
+                condition=~Q(document_number=""),
+                name="one_person_per_document",
+            ),
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relationship_to_head="head"), name="one_head_per_household"
+            ),
+            models.CheckConstraint(
+                condition=Q(document_type="none") | ~Q(document_number=""),
+                name="document_number_unless_none",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="individual_search_idx"),
+            models.Index(fields=["document_number"], name="individual_document_idx"),
+            GinIndex(fields=["specific_needs"], name="individual_needs_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.given_name} {self.family_name}"
+
+    def refresh_search_text(self):
+        self.search_text = normalise.search_text(self.given_name, self.family_name, self.document_number)
+
+    @staticmethod
+    def search_condition(text):
+        """Every word of the query must start a word of the name (or be the document number)."""
+        from django.contrib.postgres.search import SearchQuery
+
+        words = normalise.search_text(text).split()
+        if not words:
+            return Q()
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="simple", search_type="raw")
+        return Q(search_vector=query) | Q(document_number=normalise.document_number(text))
+
+
+class Consent(models.Model):
+    """Consent given by or for a household or one person, for named purposes; withdrawal kept beside it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, null=True, blank=True, related_name="consents"
+    )
+    individual = models.ForeignKey(
+        Individual, on_delete=models.CASCADE, null=True, blank=True, related_name="consents"
+    )
+    purposes = ArrayField(models.CharField(max_length=32, choices=ConsentPurpose.choices), verbose_name=_("purposes"))
+    given_by = models.CharField(_("given by"), max_length=240, help_text=_("Name of the person who gave consent."))
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-given_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False) | Q(individual__isnull=False), name="consent_has_subject"
+            ),
+        ]
+
+
+class AuditEvent(models.Model):
+    """Who did or saw what, when and from where. Rows are only ever inserted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+        VIEW = "view", _("Viewed")
+        EXPORT = "export", _("Exported")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]

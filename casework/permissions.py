@@ -1,0 +1,44 @@
+"""The one permission layer: which role may do which action on which kind of record.
+
+Web views and API viewsets both ask `can(user, resource, action)`; which records a user may touch
+at all is the job of the QuerySet methods (`visible_to`), so a record out of scope is a 404.
+"""
+from rest_framework.permissions import BasePermission
+
+from casework.codes import Role
+
+FIELD_OFFICER, CASEWORKER, SUPERVISOR = Role.FIELD_OFFICER, Role.CASEWORKER, Role.SUPERVISOR
+PARTNER, ME_OFFICER, ADMIN = Role.PARTNER_AGENCY, Role.ME_OFFICER, Role.ADMIN
+EVERYONE = frozenset(Role.values)
+REGISTRARS = frozenset({FIELD_OFFICER, CASEWORKER, SUPERVISOR})
+REGISTRY_READERS = REGISTRARS | {ADMIN}
+
+POLICY = {
+    "household": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
+                  "update": REGISTRARS, "delete": frozenset()},
+    "individual": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
+                   "update": REGISTRARS, "delete": REGISTRARS, "duplicates": REGISTRARS},
+    "organisation": {"list": EVERYONE, "retrieve": EVERYONE},
+    "location": {"list": EVERYONE, "retrieve": EVERYONE},
+    "site": {"list": EVERYONE, "retrieve": EVERYONE},
+}
+
+# DRF's action names mapped onto the policy's verbs.
+VIEWSET_ACTIONS = {"partial_update": "update", "destroy": "delete"}
+
+
+def can(user, resource, action):
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return user.role in POLICY.get(resource, {}).get(action, frozenset())
+
+
+class RolePolicyPermission(BasePermission):
+    """Viewsets name their `policy_resource`; an action not in the policy is refused."""
+
+    def has_permission(self, request, view):
+        resource = getattr(view, "policy_resource", None)
+        if resource is None:
+            return False
+        action = getattr(view, "action", None) or request.method.lower()
+        return can(request.user, resource, VIEWSET_ACTIONS.get(action, action))

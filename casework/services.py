@@ -1,0 +1,420 @@
+"""Writes to the registry. Every function validates everything first and writes nothing on error,
+runs in one transaction, and leaves an audit row for each record it touches."""
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework import audit, normalise
+from casework.codes import ConsentPurpose, DocumentType, PopulationType, Relationship, Role, SPECIFIC_NEED_CODES
+from casework.errors import InvalidInput, NotAllowed, StaleWrite
+from casework.models import AuditEvent, Consent, Household, Individual, Site
+
+MEMBER_FIELDS = (
+    "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth", "date_of_birth_estimated",
+    "nationality", "document_type", "document_number", "phone", "specific_needs",
+)
+HOUSEHOLD_FIELDS = ("site", "population_type", "phone", "intended_destination", "consent_given")
+# Typing in a paper registration the same day is not a back-entry.
+BACK_ENTRY_AFTER = timedelta(hours=12)
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+def _messages(error):
+    return [str(message) for message in error.messages]
+
+
+def clean_member(data, *, today):
+    """A member's fields normalised, or InvalidInput with a message per field."""
+    member = {name: data[name] for name in MEMBER_FIELDS if name in data}
+    member.setdefault("date_of_birth_estimated", False)
+    member.setdefault("document_number", "")
+    member.setdefault("phone", "")
+    member.setdefault("specific_needs", [])
+    errors = {}
+    for name in ("given_name", "family_name"):
+        member[name] = " ".join(str(member.get(name) or "").split())
+        if not member[name]:
+            errors[name] = [_("This field is required.")]
+    age_years = data.get("age_years")
+    if member.get("date_of_birth") is None and age_years is not None:
+        try:
+            member["date_of_birth"] = normalise.estimated_date_of_birth(int(age_years), today)
+            member["date_of_birth_estimated"] = True
+        except ValidationError as error:
+            errors["age_years"] = _messages(error)
+    date_of_birth = member.get("date_of_birth")
+    if date_of_birth is None:
+        if "age_years" not in errors:
+            errors["date_of_birth"] = [_("Give the date of birth or an estimated age.")]
+    elif date_of_birth > today:
+        errors["date_of_birth"] = [_("The date of birth cannot be in the future.")]
+    elif normalise.age_on(date_of_birth, today) > normalise.MAX_AGE_YEARS:
+        errors["date_of_birth"] = [
+            _("This date of birth gives an age over %(max)s years; check the year.") % {"max": normalise.MAX_AGE_YEARS}
+        ]
+    try:
+        member["nationality"] = normalise.nationality(member.get("nationality"))
+    except ValidationError as error:
+        errors["nationality"] = _messages(error)
+    member["document_number"] = normalise.document_number(member["document_number"])
+    if member.get("document_type") == DocumentType.NONE:
+        member["document_number"] = ""
+    elif not member["document_number"]:
+        errors["document_number"] = [_("Write the document number, or choose “No document”.")]
+    try:
+        member["phone"] = normalise.phone_e164(member["phone"])
+    except ValidationError as error:
+        errors["phone"] = _messages(error)
+    unknown_needs = sorted(set(member["specific_needs"]) - SPECIFIC_NEED_CODES)
+    if unknown_needs:
+        errors["specific_needs"] = [_("Unknown specific-needs code: %(codes)s.") % {"codes": ", ".join(unknown_needs)}]
+    member["specific_needs"] = sorted(set(member["specific_needs"]))
+    instance = Individual(**{name: member[name] for name in MEMBER_FIELDS if name in member})
+    try:
+        instance.clean_fields(exclude=["household", "search_vector", *errors])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, messages)
+    if errors:
+        raise InvalidInput(errors)
+    return member
+
+
+def _check_members(members, *, exclude_household=None):
+    """Rules over the whole family: one head, at least one member, no document registered twice."""
+    errors = [{} for _member in members]
+    household_errors = []
+    if not members:
+        household_errors.append(_("A household needs at least one member."))
+    heads = [m for m in members if m.get("relationship_to_head") == Relationship.HEAD]
+    if members and len(heads) != 1:
+        household_errors.append(
+            _("A household has exactly one head; this one has %(count)s.") % {"count": len(heads)}
+        )
+    documents = {}
+    for index, member in enumerate(members):
+        if member.get("document_number"):
+            key = (member["document_type"], member["nationality"], member["document_number"])
+            if key in documents:
+                errors[index]["document_number"] = [_("Two members have the same document number.")]
+            documents.setdefault(key, index)
+    if documents:
+        condition = Q()
+        for document_type, nationality, number in documents:
+            condition |= Q(document_type=document_type, nationality=nationality, document_number=number)
+        clashes = Individual.objects.filter(condition).select_related("household")
+        if exclude_household is not None:
+            clashes = clashes.exclude(household=exclude_household)
+        for clash in clashes:
+            index = documents[(clash.document_type, clash.nationality, clash.document_number)]
+            errors[index]["document_number"] = [
+                _("This document is already registered to %(name)s in household %(number)s. "
+                  "Open that household instead of registering the person again.")
+                % {"name": clash, "number": clash.household.registration_number}
+            ]
+    return household_errors, errors
+
+
+def _clean_household_fields(data, *, actor, now, errors):
+    cleaned = {}
+    if "site" in data:
+        site = data["site"]
+        if not isinstance(site, Site):
+            site = Site.objects.filter(code=site).first()
+        if site is None or not site.is_active:
+            errors["site"] = [_("Choose one of your sites.")]
+        elif actor.role not in {Role.SUPERVISOR, Role.ADMIN} and not actor.sites.filter(pk=site.pk).exists():
+            errors["site"] = [_("You are not assigned to the site %(site)s.") % {"site": site}]
+        cleaned["site"] = site
+    if "population_type" in data:
+        if data["population_type"] not in PopulationType.values:
+            errors["population_type"] = [_("Choose a population type from the list.")]
+        cleaned["population_type"] = data["population_type"]
+    if "phone" in data:
+        try:
+            cleaned["phone"] = normalise.phone_e164(data["phone"])
+        except ValidationError as error:
+            errors["phone"] = _messages(error)
+    if "intended_destination" in data:
+        cleaned["intended_destination"] = " ".join(str(data["intended_destination"] or "").split())[:200]
+    if "consent_given" in data:
+        cleaned["consent_given"] = bool(data["consent_given"])
+    if data.get("registered_at") is not None:
+        if data["registered_at"] > now + timedelta(minutes=5):
+            errors["registered_at"] = [_("The registration date cannot be in the future.")]
+        cleaned["registered_at"] = data["registered_at"]
+    return cleaned
+
+
+def _clean_members(raw_members, *, today, exclude_household=None):
+    """Clean every member, then the family rules; collect every error before raising."""
+    cleaned, member_errors = [], []
+    for raw in raw_members:
+        try:
+            member = clean_member(raw, today=today)
+            member_errors.append({})
+        except InvalidInput as invalid:
+            member = {name: raw.get(name) for name in MEMBER_FIELDS}
+            member_errors.append(invalid.errors)
+        if raw.get("id"):
+            member["id"] = raw["id"]
+        cleaned.append(member)
+    household_errors, family_errors = _check_members(cleaned, exclude_household=exclude_household)
+    for index, errors in enumerate(family_errors):
+        for name, messages in errors.items():
+            member_errors[index].setdefault(name, messages)
+    return cleaned, household_errors, member_errors
+
+
+def _raise_if_errors(errors, household_errors, member_errors):
+    if household_errors:
+        errors.setdefault("non_field_errors", []).extend(household_errors)
+    if any(member_errors):
+        errors["members"] = member_errors
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def next_registration_number(site, year):
+    """The next number of the site's yearly sequence, held under a row lock until commit (no gaps)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO casework_registrationcounter (site_id, year, last_number) VALUES (%s, %s, 1)
+            ON CONFLICT (site_id, year)
+            DO UPDATE SET last_number = casework_registrationcounter.last_number + 1
+            RETURNING last_number
+            """,
+            [site.pk, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{site.code}-{year}-{number:06d}"
+
+
+def register_household(*, actor, members, id=None, consent_purposes=None, **fields):
+    """Register a family. Returns (household, created): a retried request with the same client id
+    gets the household that the first one created."""
+    if id is not None:
+        existing = _existing_household(actor, id)
+        if existing is not None:
+            return existing, False
+    try:
+        return _register_household(actor=actor, members=members, id=id, consent_purposes=consent_purposes, **fields), True
+    except IntegrityError:
+        # Two identical requests raced past the check above; the loser answers with the winner's record.
+        existing = _existing_household(actor, id) if id is not None else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing_household(actor, household_id):
+    existing = Household.objects.filter(pk=household_id).first()
+    if existing is None:
+        return None
+    if not Household.objects.visible_to(actor).filter(pk=household_id).exists():
+        raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+    return existing
+
+
+@transaction.atomic
+def _register_household(*, actor, members, id, consent_purposes, **fields):
+    now = timezone.now()
+    today = timezone.localdate()
+    errors = {}
+    for required in ("site", "population_type"):
+        if fields.get(required) in (None, ""):
+            errors[required] = [_("This field is required.")]
+    household_fields = _clean_household_fields(fields, actor=actor, now=now, errors=errors)
+    purposes = _clean_consent_purposes(consent_purposes, errors)
+    cleaned_members, household_errors, member_errors = _clean_members(members, today=today)
+    _raise_if_errors(errors, household_errors, member_errors)
+
+    site = household_fields.pop("site")
+    household = Household(
+        id=id or uuid.uuid4(),
+        organisation_id=actor.organisation_id,
+        site=site,
+        registered_by=actor,
+        registration_number=next_registration_number(site, today.year),
+        **household_fields,
+    )
+    household.save(force_insert=True)
+    individuals = [_new_individual(household, member) for member in cleaned_members]
+    Individual.objects.bulk_create(individuals)
+    household._prefetched_objects_cache = {"members": individuals}
+    if household.consent_given:
+        head = next(m for m in individuals if m.relationship_to_head == Relationship.HEAD)
+        Consent.objects.create(
+            household=household, purposes=purposes, given_by=str(head), given_at=household.registered_at,
+            recorded_by=actor,
+        )
+    events = [audit.unsaved_event(actor=actor, action=AuditEvent.Action.CREATE, instance=household,
+                                  changes={"after": audit.snapshot(household)})]
+    if household.registered_at < now - BACK_ENTRY_AFTER:
+        events[0].changes["back_entry"] = True
+    events += [
+        audit.unsaved_event(actor=actor, action=AuditEvent.Action.CREATE, instance=member,
+                            changes={"after": audit.snapshot(member)})
+        for member in individuals
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return household
+
+
+def _clean_consent_purposes(purposes, errors):
+    purposes = list(purposes or [ConsentPurpose.ASSISTANCE])
+    unknown = sorted(set(purposes) - set(ConsentPurpose.values))
+    if unknown:
+        errors["consent_purposes"] = [_("Unknown consent purpose: %(values)s.") % {"values": ", ".join(unknown)}]
+    return sorted(set(purposes))
+
+
+def _new_individual(household, member):
+    individual = Individual(household=household, **{name: member[name] for name in MEMBER_FIELDS})
+    if member.get("id"):
+        individual.id = member["id"]
+    individual.refresh_search_text()
+    return individual
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+def _lock_household(household, expected_version):
+    locked = Household.objects.select_for_update().get(pk=household.pk)
+    if expected_version is not None and int(expected_version) != locked.version:
+        raise StaleWrite(locked.version)
+    return locked
+
+
+@transaction.atomic
+def update_household(*, actor, household, expected_version=None, members=None, **fields):
+    """Change a household and, when `members` is given, make its members exactly that list:
+    members with a known id are updated, new ones added, missing ones removed."""
+    household = _lock_household(household, expected_version)
+    now = timezone.now()
+    today = timezone.localdate()
+    errors = {}
+    changes = _clean_household_fields(
+        {name: value for name, value in fields.items() if name in HOUSEHOLD_FIELDS}, actor=actor, now=now, errors=errors
+    )
+    cleaned_members, household_errors, member_errors = ([], [], [])
+    if members is not None:
+        cleaned_members, household_errors, member_errors = _clean_members(
+            members, today=today, exclude_household=household
+        )
+        existing_ids = {str(pk) for pk in household.members.values_list("pk", flat=True)}
+        for index, member in enumerate(cleaned_members):
+            if member.get("id") and str(member["id"]) not in existing_ids and \
+                    Individual.objects.filter(pk=member["id"]).exists():
+                member_errors[index].setdefault("id", [_("This person belongs to another household.")])
+    _raise_if_errors(errors, household_errors, member_errors)
+
+    before = audit.snapshot(household)
+    for name, value in changes.items():
+        setattr(household, name, value)
+    household.version += 1
+    household.save()
+    audit.record_updated(actor, household, before)
+    if members is not None:
+        _replace_members(actor, household, cleaned_members)
+    if changes.get("consent_given") and not before["consent_given"]:
+        head = household.members.get(relationship_to_head=Relationship.HEAD)
+        Consent.objects.create(
+            household=household, purposes=[ConsentPurpose.ASSISTANCE], given_by=str(head), recorded_by=actor
+        )
+    return household
+
+
+def _replace_members(actor, household, cleaned_members):
+    current = {str(member.pk): member for member in household.members.all()}
+    kept_ids = {str(member["id"]) for member in cleaned_members if member.get("id")}
+    for member_id, member in current.items():
+        if member_id not in kept_ids:
+            _delete_member(actor, member)
+    # The head changes last so that the one-head constraint holds after every statement.
+    ordered = sorted(cleaned_members, key=lambda m: m["relationship_to_head"] == Relationship.HEAD)
+    for member in ordered:
+        existing = current.get(str(member.get("id")))
+        if existing is None:
+            individual = _new_individual(household, member)
+            individual.save(force_insert=True)
+            audit.record_created(actor, individual)
+        else:
+            _apply_member_changes(actor, existing, member)
+
+
+def _apply_member_changes(actor, individual, member):
+    before = audit.snapshot(individual)
+    for name in MEMBER_FIELDS:
+        setattr(individual, name, member[name])
+    if audit.diff(before, audit.snapshot(individual)):
+        individual.refresh_search_text()
+        individual.version += 1
+        individual.save()
+        audit.record_updated(actor, individual, before)
+
+
+def _delete_member(actor, individual):
+    audit.record_deleted(actor, individual, audit.snapshot(individual))
+    individual.delete()
+
+
+@transaction.atomic
+def add_member(*, actor, household, member, expected_version=None):
+    household = _lock_household(household, expected_version)
+    today = timezone.localdate()
+    existing = [
+        {name: getattr(m, name) for name in MEMBER_FIELDS} | {"id": m.pk} for m in household.members.all()
+    ]
+    cleaned, household_errors, member_errors = _clean_members(
+        existing + [member], today=today, exclude_household=household
+    )
+    _raise_if_errors({}, household_errors, [{}] * len(existing) + member_errors[-1:])
+    individual = _new_individual(household, cleaned[-1])
+    individual.save(force_insert=True)
+    audit.record_created(actor, individual)
+    household.version += 1
+    household.save(update_fields=["version", "updated_at"])
+    return individual
+
+
+@transaction.atomic
+def update_member(*, actor, individual, changes, expected_version=None):
+    individual = Individual.objects.select_for_update().get(pk=individual.pk)
+    if expected_version is not None and int(expected_version) != individual.version:
+        raise StaleWrite(individual.version)
+    household = _lock_household(individual.household, None)
+    merged = {name: getattr(individual, name) for name in MEMBER_FIELDS}
+    if "age_years" in changes and "date_of_birth" not in changes:
+        merged.pop("date_of_birth")
+    merged.update({name: value for name, value in changes.items() if name in MEMBER_FIELDS or name == "age_years"})
+    members = [
+        {name: getattr(m, name) for name in MEMBER_FIELDS} | {"id": m.pk}
+        for m in household.members.all() if m.pk != individual.pk
+    ] + [merged | {"id": individual.pk}]
+    cleaned, household_errors, member_errors = _clean_members(members, today=timezone.localdate(),
+                                                              exclude_household=household)
+    _raise_if_errors({}, household_errors, [{}] * (len(members) - 1) + member_errors[-1:])
+    _apply_member_changes(actor, individual, cleaned[-1])
+    return individual
+
+
+@transaction.atomic
+def remove_member(*, actor, individual):
+    household = _lock_household(individual.household, None)
+    if individual.relationship_to_head == Relationship.HEAD:
+        raise NotAllowed(_("The head of household cannot be removed. Make another member the head first."))
+    if household.members.count() <= 1:
+        raise NotAllowed(_("A household needs at least one member."))
+    _delete_member(actor, individual)
+    household.version += 1
+    household.save(update_fields=["version", "updated_at"])

@@ -1,0 +1,50 @@
+// Household form: add and remove member rows without reloading the page.
+// Removing a row ticks its DELETE box and hides it, so Django's formset sees what was removed.
+(function () {
+  "use strict";
+
+  function renumber(container) {
+    var visible = container.querySelectorAll("[data-member]:not([hidden])");
+    visible.forEach(function (row, index) {
+      var number = row.querySelector("[data-member-number]");
+      if (number) { number.textContent = String(index + 1); }
+    });
+  }
+
+  function init() {
+    var form = document.getElementById("household-form");
+    if (!form) { return; }
+    var container = document.getElementById("members");
+    var template = document.getElementById("member-template");
+    var total = form.querySelector("input[name='members-TOTAL_FORMS']");
+
+    document.getElementById("add-member").addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      container.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      renumber(container);
+      var rows = container.querySelectorAll("[data-member]");
+      var first = rows[rows.length - 1].querySelector("select, input:not([type=hidden])");
+      if (first) { first.focus(); }
+    });
+
+    container.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-remove-member]");
+      if (!button) { return; }
+      var row = button.closest("[data-member]");
+      var remove = row.querySelector("input[name$='-DELETE']");
+      if (remove) { remove.checked = true; }
+      row.hidden = true;
+      renumber(container);
+    });
+
+    container.querySelectorAll("[data-member]").forEach(function (row) {
+      var remove = row.querySelector("input[name$='-DELETE']");
+      if (remove && remove.checked) { row.hidden = true; }
+    });
+    renumber(container);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
