@@ -185,3 +185,21 @@ def all_specific_need_codes():
 
 
 SPECIFIC_NEED_CODES = frozenset(all_specific_need_codes())
+
+
+class Sector(models.TextChoices):
+    """The RMRP sectors. NFI is not a sector: kits report under the sector of their indicator."""
+
+    EDUCATION = "education", _("Education")
+    FOOD_SECURITY = "food_security", _("Food Security")
+    HEALTH = "health", _("Health")
+    HUMANITARIAN_TRANSPORTATION = "humanitarian_transportation", _("Humanitarian Transportation")
+    INTEGRATION = "integration", _("Integration")
+    MULTIPURPOSE_CASH = "multipurpose_cash", _("Multipurpose Cash Assistance")
+    NUTRITION = "nutrition", _("Nutrition")
+    PROTECTION = "protection", _("Protection (General)")
+    CHILD_PROTECTION = "child_protection", _("Protection (Child Protection)")
+    GBV = "gbv", _("Protection (GBV)")
+    HUMAN_TRAFFICKING = "human_trafficking", _("Protection (Human Trafficking and Smuggling)")
+    SHELTER = "shelter", _("Shelter")
+    WASH = "wash", _("WASH")
