@@ -250,7 +250,6 @@ def _register_household(*, actor, members, id, consent_purposes, **fields):
     household.save(force_insert=True)
     individuals = [_new_individual(household, member) for member in cleaned_members]
     Individual.objects.bulk_create(individuals)
-    household._prefetched_objects_cache = {"members": individuals}
     if household.consent_given:
         head = next(m for m in individuals if m.relationship_to_head == Relationship.HEAD)
         Consent.objects.create(

@@ -6,11 +6,19 @@
 - `partner` (partner agency)
 """
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from casework.api.authentication import issue_token
 from casework.codes import Role
 from tests.factories import OrganisationFactory, SiteFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english_messages_outside_requests():
+    """Service tests read messages in English; requests still pick the language the user asks for."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
