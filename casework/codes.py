@@ -166,6 +166,15 @@ SPECIFIC_NEEDS = {
 }
 
 
+# Codes that reveal sexual violence, torture or trafficking: shown only to the caseworkers and
+# supervisors of the owning organisation, never in lists, exports or to partners.
+SENSITIVE_NEED_PREFIXES = ("SV", "TR", "LP-TR")
+
+
+def is_sensitive_need(code):
+    return code.startswith(SENSITIVE_NEED_PREFIXES)
+
+
 def specific_need_choices():
     """Grouped choices for forms: each main code, then its sub-codes."""
     choices = []

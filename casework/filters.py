@@ -1,11 +1,13 @@
 """Registry filters, shared by the API and the registry page."""
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.codes import SPECIFIC_NEEDS, PopulationType, Sex
-from casework.models import Household, Individual
+from casework.codes import SPECIFIC_NEEDS, PopulationType, Sex, is_sensitive_need
+from casework.permissions import SENSITIVE_READERS
+from casework.models import AuditEvent, Household, Individual
 
 
 def _years_before(day, years):
@@ -27,6 +29,8 @@ def member_condition(*, sex=None, nationality=None, specific_need=None, age_min=
         code = specific_need.upper()
         # A main code (SC) also finds its sub-codes (SC-UC, SC-SC).
         codes = [code, *SPECIFIC_NEEDS[code][1]] if code in SPECIFIC_NEEDS else [code]
+        if not is_sensitive_need(code):
+            codes = [candidate for candidate in codes if not is_sensitive_need(candidate)]
         condition &= Q(specific_needs__overlap=codes)
     if age_min is not None:
         condition &= Q(date_of_birth__lte=_years_before(today, age_min))
@@ -38,12 +42,15 @@ def member_condition(*, sex=None, nationality=None, specific_need=None, age_min=
 class RegistryFilterSet(django_filters.FilterSet):
     """The filters both lists share: person attributes, place, time and free text."""
 
-    site = django_filters.CharFilter(method="filter_nothing", label=_("Site code"))
+    site = django_filters.CharFilter(method="filter_nothing", label=_("Site"))
     population_type = django_filters.ChoiceFilter(choices=PopulationType.choices, method="filter_nothing",
-                                                  label=_("Population type"))
-    registered_from = django_filters.DateFilter(method="filter_nothing", label=_("Registered from"))
-    registered_to = django_filters.DateFilter(method="filter_nothing", label=_("Registered until"))
-    sex = django_filters.ChoiceFilter(choices=Sex.choices, method="filter_nothing", label=_("Sex"))
+                                                  label=_("Population type"), empty_label=_("All"))
+    registered_from = django_filters.DateFilter(method="filter_nothing", label=_("Registered from"),
+                                                widget=forms.DateInput(attrs={"type": "date"}))
+    registered_to = django_filters.DateFilter(method="filter_nothing", label=_("Registered until"),
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, method="filter_nothing", label=_("Sex"),
+                                      empty_label=_("All"))
     nationality = django_filters.CharFilter(method="filter_nothing", label=_("Nationality (ISO alpha-3)"))
     specific_need = django_filters.CharFilter(method="filter_nothing", label=_("Specific need code"))
     age_min = django_filters.NumberFilter(min_value=0, method="filter_nothing", label=_("Minimum age"))
@@ -70,6 +77,11 @@ class RegistryFilterSet(django_filters.FilterSet):
         person = {
             name: data.get(name) for name in ("sex", "nationality", "specific_need")
         } | {name: int(data[name]) if data.get(name) is not None else None for name in ("age_min", "age_max")}
+        user = getattr(self.request, "user", None)
+        if person["specific_need"] and is_sensitive_need(person["specific_need"].upper()) and not (
+                user is not None and user.role in SENSITIVE_READERS):
+            # Filtering by a GBV or trafficking code would single out survivors: only for cleared readers.
+            return queryset.none()
         if any(value not in (None, "") for value in person.values()):
             queryset = self.filter_people(queryset, member_condition(**person))
         if data.get("search"):
@@ -102,3 +114,18 @@ class IndividualFilterSet(RegistryFilterSet):
     def filter_people(self, queryset, condition):
         return queryset.filter(condition)
 
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor__username", label=_("User"))
+    action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices, label=_("Action"), empty_label=_("All"))
+    object_type = django_filters.CharFilter(label=_("Record type"))
+    object_id = django_filters.CharFilter(label=_("Record id"))
+    since = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"),
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    until = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("Until"),
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEvent
+        fields = []

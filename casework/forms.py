@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import normalise
-from casework.codes import DocumentType, PopulationType, Relationship, Sex, specific_need_choices
+from casework.codes import ConsentPurpose, DocumentType, PopulationType, Relationship, Sex, specific_need_choices
 from casework.errors import InvalidInput
 from casework.models import Site
 
@@ -17,7 +17,7 @@ class DateInput(forms.DateInput):
 
 class HouseholdForm(forms.Form):
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
-    population_type = forms.ChoiceField(label=_("Population type"), choices=PopulationType.choices)
+    population_type = forms.ChoiceField(label=_("Population type"), choices=[("", "—")] + PopulationType.choices)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     intended_destination = forms.CharField(label=_("Intended destination"), required=False, max_length=200)
@@ -111,3 +111,17 @@ def apply_service_errors(invalid: InvalidInput, household_form, kept_member_form
             target = "registered_on"
         for message in messages:
             household_form.add_error(target, message)
+
+
+class ConsentForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Who gives consent for"))
+    purposes = forms.MultipleChoiceField(label=_("Purposes"), choices=ConsentPurpose.choices,
+                                         widget=forms.CheckboxSelectMultiple)
+    given_by = forms.CharField(label=_("Given by"), max_length=240,
+                               help_text=_("The person who gave consent (for a child, the parent or guardian)."))
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = [("household", _("The whole household"))] + [
+            (str(member.pk), str(member)) for member in members
+        ]

@@ -236,6 +236,7 @@ class Individual(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     objects = IndividualQuerySet.as_manager()
 
@@ -281,6 +282,15 @@ class Individual(models.Model):
         return Q(search_vector=query) | Q(document_number=normalise.document_number(text))
 
 
+class ConsentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def visible_to(self, user):
+        visible = Household.objects.visible_to(user)
+        return self.filter(Q(household__in=visible) | Q(individual__household__in=visible))
+
+
 class Consent(models.Model):
     """Consent given by or for a household or one person, for named purposes; withdrawal kept beside it."""
 
@@ -298,6 +308,11 @@ class Consent(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = ConsentQuerySet.as_manager()
+
+    def purpose_labels(self):
+        return [ConsentPurpose(purpose).label for purpose in self.purposes]
+
     class Meta:
         ordering = ["-given_at"]
         verbose_name = _("consent")
@@ -309,6 +324,17 @@ class Consent(models.Model):
         ]
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Supervisors and admins browse what the people of their organisation did."""
+        if not user.is_authenticated or user.role not in {Role.SUPERVISOR, Role.ADMIN}:
+            return self.none()
+        return self.filter(actor__organisation_id=user.organisation_id)
+
+    def about(self, instance):
+        return self.filter(object_type=instance._meta.label_lower, object_id=str(instance.pk))
+
+
 class AuditEvent(models.Model):
     """Who did or saw what, when and from where. Rows are only ever inserted."""
 
@@ -318,6 +344,7 @@ class AuditEvent(models.Model):
         DELETE = "delete", _("Deleted")
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")
+        ANONYMISE = "anonymise", _("Anonymised")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
@@ -328,6 +355,18 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"], name="audit_object_idx")]
+
+    def change_lines(self):
+        """The changes as 'field: before → after' lines, for people browsing the trail."""
+        changes = self.changes or {}
+        if all(isinstance(value, dict) and set(value) <= {"before", "after"} for value in changes.values()):
+            return [f"{name}: {value.get('before')} → {value.get('after')}" for name, value in changes.items()]
+        snapshot = changes.get("after") or changes.get("before")
+        if isinstance(snapshot, dict):
+            return [f"{name}: {value}" for name, value in snapshot.items()]
+        return [f"{name}: {value}" for name, value in changes.items()]

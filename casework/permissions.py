@@ -12,15 +12,25 @@ PARTNER, ME_OFFICER, ADMIN = Role.PARTNER_AGENCY, Role.ME_OFFICER, Role.ADMIN
 EVERYONE = frozenset(Role.values)
 REGISTRARS = frozenset({FIELD_OFFICER, CASEWORKER, SUPERVISOR})
 REGISTRY_READERS = REGISTRARS | {ADMIN}
+# Who may read sensitive fields (GBV, torture and trafficking codes, protection narratives) of their
+# own organisation's records; case files narrow it further to the assigned caseworker.
+SENSITIVE_READERS = frozenset({CASEWORKER, SUPERVISOR})
 
 POLICY = {
     "household": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
                   "update": REGISTRARS, "delete": frozenset()},
     "individual": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
-                   "update": REGISTRARS, "delete": REGISTRARS, "duplicates": REGISTRARS},
-    "organisation": {"list": EVERYONE, "retrieve": EVERYONE},
+                   "update": REGISTRARS, "delete": REGISTRARS},
+    "consent": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
+                "withdraw": REGISTRARS},
+    "person_data": {"export": {ADMIN}, "anonymise": {ADMIN}},
+    "audit": {"list": {SUPERVISOR, ADMIN}, "retrieve": {SUPERVISOR, ADMIN}},
+    "organisation": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
     "location": {"list": EVERYONE, "retrieve": EVERYONE},
-    "site": {"list": EVERYONE, "retrieve": EVERYONE},
+    "site": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
+    "user": {"list": {ADMIN}, "retrieve": {ADMIN}, "create": {ADMIN}, "update": {ADMIN}},
+    "api_token": {"list": {ADMIN}, "retrieve": {ADMIN}, "revoke": {ADMIN}},
+    "me": {"get": EVERYONE, "patch": EVERYONE},
 }
 
 # DRF's action names mapped onto the policy's verbs.
@@ -42,3 +52,9 @@ class RolePolicyPermission(BasePermission):
             return False
         action = getattr(view, "action", None) or request.method.lower()
         return can(request.user, resource, VIEWSET_ACTIONS.get(action, action))
+
+
+def can_see_sensitive(user, household):
+    return (
+        user.is_authenticated and user.role in SENSITIVE_READERS and household.organisation_id == user.organisation_id
+    )

@@ -10,9 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import audit, normalise
-from casework.codes import ConsentPurpose, DocumentType, PopulationType, Relationship, Role, SPECIFIC_NEED_CODES
+from casework.codes import (
+    SPECIFIC_NEED_CODES,
+    ConsentPurpose,
+    DocumentType,
+    PopulationType,
+    Relationship,
+    Role,
+    is_sensitive_need,
+)
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import AuditEvent, Consent, Household, Individual, Site
+from casework.permissions import can_see_sensitive
 
 MEMBER_FIELDS = (
     "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth", "date_of_birth_estimated",
@@ -352,6 +361,10 @@ def _replace_members(actor, household, cleaned_members):
 
 
 def _apply_member_changes(actor, individual, member):
+    if not can_see_sensitive(actor, individual.household):
+        # The editor never saw these codes, so leaving them out of the form does not remove them.
+        hidden = [code for code in individual.specific_needs if is_sensitive_need(code)]
+        member = member | {"specific_needs": sorted(set(member["specific_needs"]) | set(hidden))}
     before = audit.snapshot(individual)
     for name in MEMBER_FIELDS:
         setattr(individual, name, member[name])
@@ -417,3 +430,64 @@ def remove_member(*, actor, individual):
     _delete_member(actor, individual)
     household.version += 1
     household.save(update_fields=["version", "updated_at"])
+
+
+# --- consent ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def record_consent(*, actor, purposes, given_by, household=None, individual=None, given_at=None):
+    errors = {}
+    if (household is None) == (individual is None):
+        errors["non_field_errors"] = [_("Consent is recorded for a household or for one person.")]
+    purposes = list(purposes or [])
+    if not purposes:
+        errors["purposes"] = [_("Choose at least one purpose.")]
+    _clean_consent_purposes(purposes, errors)
+    if not str(given_by or "").strip():
+        errors["given_by"] = [_("Write who gave consent.")]
+    if given_at is not None and given_at > timezone.now() + timedelta(minutes=5):
+        errors["given_at"] = [_("Consent cannot be dated in the future.")]
+    if errors:
+        raise InvalidInput(errors)
+    consent = Consent.objects.create(
+        household=household, individual=individual, purposes=sorted(set(purposes)), given_by=str(given_by).strip(),
+        given_at=given_at or timezone.now(), recorded_by=actor,
+    )
+    subject = household or individual.household
+    if household is not None and ConsentPurpose.ASSISTANCE in purposes and not subject.consent_given:
+        Household.objects.filter(pk=subject.pk).update(consent_given=True)
+    audit.record_created(actor, consent)
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(*, actor, consent):
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_at is not None:
+        raise NotAllowed(_("This consent was already withdrawn on %(date)s.") % {
+            "date": timezone.localtime(consent.withdrawn_at).strftime("%Y-%m-%d")})
+    before = audit.snapshot(consent)
+    consent.withdrawn_at = timezone.now()
+    consent.withdrawn_by = actor
+    consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    if consent.household_id and not Consent.objects.active().filter(
+            household_id=consent.household_id, purposes__contains=[ConsentPurpose.ASSISTANCE]).exists():
+        Household.objects.filter(pk=consent.household_id).update(consent_given=False)
+    audit.record_updated(actor, consent, before)
+    return consent
+
+
+def has_consent(individual, purpose):
+    """Consent of the person, or of their household, for `purpose`, and not withdrawn."""
+    return Consent.objects.active().filter(
+        Q(individual=individual) | Q(household_id=individual.household_id), purposes__contains=[purpose]
+    ).exists()
+
+
+def require_consent(individual, purpose):
+    """Refuse to share a person's data with another organisation without consent for that purpose."""
+    if not has_consent(individual, purpose):
+        raise InvalidInput({"consent": [
+            _("%(name)s has not given consent for “%(purpose)s”, or has withdrawn it. Record the consent "
+              "before sharing their data.") % {"name": individual, "purpose": ConsentPurpose(purpose).label}
+        ]})

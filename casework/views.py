@@ -8,13 +8,13 @@ from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from casework import audit, services
+from casework import audit, privacy, services
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
-from casework.filters import HouseholdFilterSet
-from casework.forms import HouseholdForm, MemberFormSet, apply_service_errors
-from casework.models import Household, Individual, Site
+from casework.filters import AuditEventFilterSet, HouseholdFilterSet
+from casework.forms import ConsentForm, HouseholdForm, MemberFormSet, apply_service_errors
+from casework.models import AuditEvent, Consent, Household, Individual, Site
 from casework.permissions import can
 
 REGISTRY_PAGE_SIZE = 50
@@ -28,7 +28,9 @@ def require(user, resource, action):
 def visible_household(user, pk):
     return get_object_or_404(
         Household.objects.visible_to(user).select_related("site", "organisation", "registered_by").prefetch_related(
-            Prefetch("members", queryset=Individual.objects.order_by("created_at", "id")), "consents"
+            Prefetch("members", queryset=Individual.objects.order_by("created_at", "id").prefetch_related(
+                "consents__recorded_by")),
+            "consents__recorded_by",
         ),
         pk=pk,
     )
@@ -70,10 +72,88 @@ def household_detail(request, pk):
     require(request.user, "household", "retrieve")
     household = visible_household(request.user, pk)
     audit.record_viewed(request.user, household)
+    members = list(household.members.all())
+    for member in members:
+        member.shown_needs = privacy.visible_needs(request.user, member)
     return render(request, "casework/household_detail.html", {
         "household": household,
+        "members": members,
+        "consent_form": ConsentForm(members=members),
         "can_edit": can(request.user, "household", "update"),
+        "can_record_consent": can(request.user, "consent", "create"),
+        "can_export": can(request.user, "person_data", "export"),
+        "can_anonymise": can(request.user, "person_data", "anonymise"),
     })
+
+
+@login_required
+@require_POST
+def consent_record(request, pk):
+    require(request.user, "consent", "create")
+    household = visible_household(request.user, pk)
+    form = ConsentForm(request.POST, members=list(household.members.all()))
+    if form.is_valid():
+        subject = form.cleaned_data["subject"]
+        individual = next((m for m in household.members.all() if str(m.pk) == subject), None)
+        try:
+            services.record_consent(
+                actor=request.user, household=None if individual else household, individual=individual,
+                purposes=form.cleaned_data["purposes"], given_by=form.cleaned_data["given_by"],
+            )
+            messages.success(request, _("Consent recorded."))
+        except InvalidInput as invalid:
+            messages.error(request, " ".join(" ".join(m) for m in invalid.errors.values()))
+    else:
+        messages.error(request, _("Consent was not recorded: choose the purposes and write who gave it."))
+    return redirect("casework:household", pk=household.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    require(request.user, "consent", "withdraw")
+    household = visible_household(request.user, pk)
+    consent = get_object_or_404(Consent.objects.visible_to(request.user), pk=consent_pk)
+    try:
+        services.withdraw_consent(actor=request.user, consent=consent)
+        messages.success(request, _("Consent withdrawn."))
+    except NotAllowed as refused:
+        messages.error(request, refused.message)
+    return redirect("casework:household", pk=household.pk)
+
+
+@login_required
+def person_export(request, pk):
+    require(request.user, "person_data", "export")
+    person = get_object_or_404(Individual.objects.visible_to(request.user), pk=pk)
+    document = privacy.export_person(actor=request.user, individual=person)
+    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="persona-{person.pk}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def person_anonymise(request, pk):
+    require(request.user, "person_data", "anonymise")
+    person = get_object_or_404(Individual.objects.visible_to(request.user), pk=pk)
+    try:
+        privacy.anonymise_person(actor=request.user, individual=person)
+        messages.success(request, _("The person was anonymised."))
+    except NotAllowed as refused:
+        messages.error(request, refused.message)
+    return redirect("casework:household", pk=person.household_id)
+
+
+@login_required
+def audit_trail(request):
+    require(request.user, "audit", "list")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor").order_by("-at", "-id")
+    filterset = AuditEventFilterSet(request.GET or None, queryset=events)
+    page = Paginator(filterset.qs, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "casework/audit.html", {"filter": filterset, "page": page, "query": query.urlencode()})
 
 
 @login_required
@@ -99,7 +179,8 @@ def _household_form(request, household):
             "version": household.version,
         }
         members_initial = [
-            {name: getattr(member, name) for name in services.MEMBER_FIELDS} | {"id": member.pk}
+            {name: getattr(member, name) for name in services.MEMBER_FIELDS}
+            | {"id": member.pk, "specific_needs": privacy.visible_needs(request.user, member)}
             for member in household.members.all()
         ]
     if request.method == "POST":

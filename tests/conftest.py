@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from casework.api.authentication import issue_token
 from casework.codes import Role
-from tests.factories import OrganisationFactory, SiteFactory, UserFactory
+from tests.factories import OrganisationFactory, SiteFactory, UserFactory, location
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +38,7 @@ def tumbes(db):
 
 @pytest.fixture
 def tacna(db):
-    from casework.models import Location
-
-    return SiteFactory(code="TAC", name="Santa Rosa, Tacna", location=Location.objects.get(pcode="PE230101"))
+    return SiteFactory(code="TAC", name="Santa Rosa, Tacna", location=location("PE230101"))
 
 
 @pytest.fixture

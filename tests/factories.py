@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casework import services
 from casework.codes import OrganisationKind, Role, SiteKind
+from casework.data import peru_locations
 from casework.models import Location, Organisation, Site, User
 
 _documents = itertools.count(10_000_000)
@@ -30,7 +31,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"S{n:03d}")
     name = factory.LazyAttribute(lambda o: f"Site {o.code}")
     kind = SiteKind.BORDER_POINT
-    location = factory.LazyFunction(lambda: Location.objects.get(pcode="PE240302"))
+    location = factory.LazyFunction(lambda: location("PE240302"))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -49,6 +50,15 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and sites:
             self.sites.set(sites)
         self.save()
+
+
+def location(pcode):
+    """A seeded location; transactional tests empty the tables, so the seed is laid again if needed."""
+    found = Location.objects.filter(pcode=pcode).first()
+    if found is None:
+        peru_locations.install(Location)
+        found = Location.objects.get(pcode=pcode)
+    return found
 
 
 def member(**overrides):

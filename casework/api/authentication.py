@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.throttling import SimpleRateThrottle
 
 from casework.models import ApiToken
 
@@ -45,3 +46,18 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Requests per token (per user for browser sessions): a leaked token is slowed on its own."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            identity = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            identity = f"user-{request.user.pk}"
+        else:
+            identity = f"ip-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": identity}

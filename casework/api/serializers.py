@@ -2,7 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from casework.codes import ConsentPurpose
-from casework.models import Household, Individual, Location, Organisation, Site
+from casework.codes import is_sensitive_need
+from casework.models import AuditEvent, Consent, Household, Individual, Location, Organisation, Site
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -53,6 +54,13 @@ class MemberSerializer(serializers.ModelSerializer):
         # messages that name the household already holding the document.
         validators = []
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # GBV, torture and trafficking codes only reach readers cleared for them, and never a list.
+        if not self.root.context.get("show_sensitive"):
+            data["specific_needs"] = [code for code in data["specific_needs"] if not is_sensitive_need(code)]
+        return data
+
     def validate(self, attrs):
         if attrs.get("date_of_birth") is None and attrs.get("age_years") is None and not self.partial:
             raise serializers.ValidationError({"date_of_birth": [_("Give the date of birth or an estimated age.")]})
@@ -98,3 +106,34 @@ class HouseholdSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["registration_number", "created_at", "updated_at"]
         extra_kwargs = {"registered_at": {"required": False}, "intended_destination": {"required": False}}
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none(), required=False, allow_null=True)
+    individual = serializers.PrimaryKeyRelatedField(queryset=Individual.objects.none(), required=False,
+                                                    allow_null=True)
+    purposes = serializers.ListField(child=serializers.ChoiceField(choices=ConsentPurpose.choices))
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "household", "individual", "purposes", "given_by", "given_at", "recorded_by",
+                  "withdrawn_at", "withdrawn_by"]
+        read_only_fields = ["id", "recorded_by", "withdrawn_at", "withdrawn_by"]
+        extra_kwargs = {"given_at": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.visible_to(request.user)
+            self.fields["individual"].queryset = Individual.objects.visible_to(request.user)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "action", "object_type", "object_id", "changes", "ip_address", "request_id"]

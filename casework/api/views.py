@@ -1,16 +1,20 @@
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import audit, services
+from casework import accounts, audit, privacy, services
 from casework.api.authentication import issue_token
+from casework.api.accounts import OrganisationWriteSerializer, SiteWriteSerializer
 from casework.api.errors import PreconditionFailed
 from casework.api.serializers import (
+    AuditEventSerializer,
+    ConsentSerializer,
     HouseholdSerializer,
     IndividualSerializer,
     LocationSerializer,
@@ -18,8 +22,9 @@ from casework.api.serializers import (
     SiteSerializer,
 )
 from casework.errors import StaleWrite
-from casework.filters import HouseholdFilterSet, IndividualFilterSet
-from casework.models import Household, Individual, Location, Organisation, Site
+from casework.filters import AuditEventFilterSet, HouseholdFilterSet, IndividualFilterSet
+from casework.models import AuditEvent, Consent, Household, Individual, Location, Organisation, Site
+from casework.permissions import RolePolicyPermission, can, can_see_sensitive
 
 IF_MATCH = OpenApiParameter(
     "If-Match", location=OpenApiParameter.HEADER, required=False,
@@ -42,14 +47,21 @@ def expected_version(request, record):
 
 
 class VersionedUpdateMixin:
+    """Detail answers carry an ETag; updates check the version the client read."""
+
+    def detail_serializer(self, record):
+        household = record if isinstance(record, Household) else record.household
+        context = self.get_serializer_context() | {"show_sensitive": can_see_sensitive(self.request.user, household)}
+        return self.get_serializer_class()(record, context=context)
+
     def respond_with(self, record, status_code=status.HTTP_200_OK):
-        serializer = self.get_serializer(self.get_queryset().get(pk=record.pk))
-        return Response(serializer.data, status=status_code, headers={"ETag": etag(record)})
+        fresh = self.get_queryset().get(pk=record.pk)
+        return Response(self.detail_serializer(fresh).data, status=status_code, headers={"ETag": etag(fresh)})
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
         audit.record_viewed(request.user, record)
-        return Response(self.get_serializer(record).data, headers={"ETag": etag(record)})
+        return Response(self.detail_serializer(record).data, headers={"ETag": etag(record)})
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -139,10 +151,79 @@ class IndividualViewSet(VersionedUpdateMixin, viewsets.ModelViewSet):
         services.remove_member(actor=request.user, individual=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="Everything held on the person")})
+    @action(detail=True, methods=["get"], url_path="subject-export")
+    def subject_export(self, request, pk=None):
+        """Data-subject access: everything held on this person, with who read or changed it (admins)."""
+        return Response(privacy.export_person(actor=request.user, individual=self.get_object()))
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def anonymise(self, request, pk=None):
+        """Remove what identifies the person at the end of retention; reports do not change (admins)."""
+        individual = privacy.anonymise_person(actor=request.user, individual=self.get_object())
+        return self.respond_with(individual)
+
+    def get_permissions(self):
+        if self.action in {"subject_export", "anonymise"}:
+            return [PersonDataPermission()]
+        return super().get_permissions()
+
+
+class PersonDataPermission(RolePolicyPermission):
+    def has_permission(self, request, view):
+        action_name = "export" if view.action == "subject_export" else "anonymise"
+        return can(request.user, "person_data", action_name)
+
+
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     viewsets.GenericViewSet):
+    """Consent per household or person, for named purposes; `withdraw/` records its withdrawal."""
+
+    policy_resource = "consent"
+    serializer_class = ConsentSerializer
+    filterset_fields = ["household", "individual"]
+
+    def get_queryset(self):
+        return Consent.objects.visible_to(self.request.user).select_related("recorded_by", "withdrawn_by")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.record_consent(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        consent = services.withdraw_consent(actor=request.user, consent=self.get_object())
+        return Response(self.get_serializer(consent).data)
+
+
+class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit trail of the caller's organisation (supervisors and admins)."""
+
+    policy_resource = "audit"
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+
+    def get_queryset(self):
+        return AuditEvent.objects.visible_to(self.request.user).select_related("actor").order_by("-at", "-id")
+
+
+class CatalogueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Read by every role; admins add and change entries (deactivate rather than delete)."""
+
+    write_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"}:
+            return self.write_serializer_class
+        return self.serializer_class
+
+
+class OrganisationViewSet(CatalogueViewSet):
     policy_resource = "organisation"
     serializer_class = OrganisationSerializer
+    write_serializer_class = OrganisationWriteSerializer
     queryset = Organisation.objects.filter(is_active=True)
     lookup_field = "code"
     filterset_fields = ["kind"]
@@ -156,9 +237,10 @@ class LocationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = {"admin_level": ["exact"], "parent__pcode": ["exact"]}
 
 
-class SiteViewSet(viewsets.ReadOnlyModelViewSet):
+class SiteViewSet(CatalogueViewSet):
     policy_resource = "site"
     serializer_class = SiteSerializer
+    write_serializer_class = SiteWriteSerializer
     queryset = Site.objects.filter(is_active=True).select_related("location")
     lookup_field = "code"
     filterset_fields = {"kind": ["exact"], "location__pcode": ["exact"]}
@@ -171,18 +253,29 @@ class TokenView(APIView):
     authentication_classes = []
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                  "password": serializers.CharField()}),
+        request=inline_serializer("TokenRequest", {
+            "username": serializers.CharField(), "password": serializers.CharField(),
+            "otp": serializers.CharField(required=False, help_text="Code of the authenticator app, when the user has one."),
+        }),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
                                                      "expires_at": serializers.DateTimeField()}),
     )
     def post(self, request):
         username = str(request.data.get("username") or "")
         password = str(request.data.get("password") or "")
-        user = authenticate(request, username=username, password=password) if username and password else None
+        # django-axes answers a locked-out username itself (casework.auth_views.locked_out).
+        user = authenticate(request._request, username=username, password=password) \
+            if username and password else None
         if user is None:
             return Response(
                 {"non_field_errors": [_("Wrong username or password.")]}, status=status.HTTP_400_BAD_REQUEST
             )
+        if accounts.confirmed_device(user) is not None:
+            if accounts.verify_code(user, request.data.get("otp")) is None:
+                return Response({"otp": [_("Send the 6-digit code of your authenticator app as “otp”.")]},
+                                status=status.HTTP_400_BAD_REQUEST)
+        elif accounts.requires_two_factor(user):
+            return Response({"otp": [_("Your role must use two-factor sign-in. Set it up in the web app first.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
         key, token = issue_token(user)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)

@@ -39,3 +39,20 @@ DISTRICTS = [
     ("PE240301", "Zarumilla", "PE2403"),
     ("PE240302", "Aguas Verdes", "PE2403"),
 ]
+
+
+def install(Location):
+    """Create or update these locations with the given model class (a migration's or the real one)."""
+    country, _created = Location.objects.update_or_create(
+        pcode=COUNTRY[0], defaults={"name": COUNTRY[1], "admin_level": 0}
+    )
+    parents = {country.pcode: country}
+    for pcode, name in DEPARTMENTS:
+        parents[pcode], _created = Location.objects.update_or_create(
+            pcode=pcode, defaults={"name": name, "admin_level": 1, "parent": country}
+        )
+    for level, rows in ((2, PROVINCES), (3, DISTRICTS)):
+        for pcode, name, parent in rows:
+            parents[pcode], _created = Location.objects.update_or_create(
+                pcode=pcode, defaults={"name": name, "admin_level": level, "parent": parents[parent]}
+            )

@@ -48,3 +48,9 @@
 
   document.addEventListener("DOMContentLoaded", init);
 })();
+
+// Forms that destroy or withdraw something ask first (data-confirm holds the question).
+document.addEventListener("submit", function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) { event.preventDefault(); }
+});

@@ -58,5 +58,5 @@ def test_an_officer_registers_a_family_of_four_in_spanish_and_finds_it(page, log
     page.get_by_role("button", name="Buscar").first.click()
     expect(page.get_by_role("link", name=household.registration_number)).to_be_visible()
     page.get_by_role("link", name=household.registration_number).click()
-    expect(page.get_by_text("Yonaiker Zambrano Briceño")).to_be_visible()
+    expect(page.get_by_role("cell", name="Yonaiker Zambrano Briceño")).to_be_visible()
     expect(page.get_by_text("+584147654321")).to_be_visible()

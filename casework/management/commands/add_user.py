@@ -1,12 +1,11 @@
 import getpass
 import os
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from casework import accounts
 from casework.codes import Role
+from casework.errors import InvalidInput
 from casework.models import Organisation, Site, User
 
 
@@ -39,21 +38,15 @@ class Command(BaseCommand):
         password = os.environ.get("CAMINOS_PASSWORD")
         if password is None and user is None:
             password = self._prompt_password()
-        candidate = user or User(username=username)
-        candidate.role, candidate.organisation = role, org
-        candidate.email = email or candidate.email
-        candidate.first_name = first_name or candidate.first_name
-        candidate.last_name = last_name or candidate.last_name
-        candidate.is_staff = role == Role.ADMIN
-        if password is not None:
-            try:
-                validate_password(password, candidate)
-            except ValidationError as error:
-                raise CommandError(" ".join(error.messages)) from error
-            candidate.set_password(password)
-        with transaction.atomic():
-            candidate.save()
-            candidate.sites.set(found)
+        fields = {"role": role, "organisation": org}
+        fields |= {name: value for name, value in
+                   (("email", email), ("first_name", first_name), ("last_name", last_name)) if value}
+        if user is None:
+            fields["username"] = username
+        try:
+            accounts.save_user(actor=None, user=user, sites=found, password=password, **fields)
+        except InvalidInput as invalid:
+            raise CommandError(" ".join(" ".join(messages) for messages in invalid.errors.values())) from invalid
         self.stdout.write(f"{'Updated' if user else 'Created'} user {username} ({role}, {org.code}, "
                           f"sites: {', '.join(site.code for site in found) or 'none'})")
 
