@@ -112,6 +112,7 @@ def synthetic_registry(target_individuals, organisation, sites, officer, rng):
                 normalise.search_text(given, family, number), now.isoformat(), now.isoformat(), "1",
             ])
         made += size
+        household.append(" ".join([normalise.search_text(household[1])] + [person[13] for person in people]))
         yield household, people
 
 
@@ -121,7 +122,7 @@ def load(args, organisation, sites, officer):
     rng = random.Random(args.seed)
     household_columns = ["id", "registration_number", "organisation_id", "site_id", "population_type",
                          "registered_at", "registered_by_id", "phone", "intended_destination", "consent_given",
-                         "created_at", "updated_at", "version"]
+                         "created_at", "updated_at", "version", "search_text"]
     individual_columns = ["id", "household_id", "relationship_to_head", "given_name", "family_name", "sex",
                           "date_of_birth", "date_of_birth_estimated", "nationality", "document_type",
                           "document_number", "phone", "specific_needs", "search_text", "created_at", "updated_at",

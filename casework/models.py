@@ -3,9 +3,9 @@ import uuid
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +136,20 @@ class RegistrationCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["site", "year"], name="one_counter_per_site_year")]
 
 
+def search_query(text):
+    """Every word must start a word of the text searched; a document number may also be typed with
+    its dots and dashes ('V-12.345.678'). None when there is nothing to search for."""
+    words = normalise.search_text(text).split()
+    if not words:
+        return None
+    alternatives = [" & ".join(f"{word}:*" for word in words)]
+    document = normalise.document_number(text).lower()
+    if document and len(words) > 1 and document.isalnum():
+        alternatives.append(f"{document}:*")
+    return SearchQuery(" | ".join(f"({alternative})" for alternative in alternatives), config="simple",
+                       search_type="raw")
+
+
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The ownership rule: a household belongs to the organisation that registered it and to its site."""
@@ -149,14 +163,10 @@ class HouseholdQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text):
-        """Name words (accents and case ignored, prefixes match), document number or registration number."""
-        words = normalise.search_text(text).split()
-        if not words:
-            return self
-        matching_members = Individual.objects.filter(household=OuterRef("pk")).filter(
-            Individual.search_condition(text)
-        )
-        return self.filter(Q(registration_number=text.strip().upper()) | Exists(matching_members))
+        """Members' name words (accents and case ignored, prefixes match), a document number or the
+        registration number, answered by one index on the household."""
+        query = search_query(text)
+        return self if query is None else self.filter(search_vector=query)
 
     def with_list_details(self):
         return self.select_related("site", "organisation").annotate(member_count=models.Count("members"))
@@ -177,6 +187,13 @@ class Household(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     intended_destination = models.CharField(_("intended destination"), max_length=200, blank=True)
     consent_given = models.BooleanField(_("consent given"), default=False)
+    # The registration number and every member's search words: one index answers the registry search.
+    search_text = models.TextField(default="", editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -190,10 +207,16 @@ class Household(models.Model):
         indexes = [
             models.Index(fields=["organisation", "site", "-registered_at"], name="household_scope_idx"),
             models.Index(fields=["organisation", "-registered_at"], name="household_org_idx"),
+            GinIndex(fields=["search_vector"], name="household_search_idx"),
         ]
 
     def __str__(self):
         return self.registration_number
+
+    def refresh_search_text(self, members):
+        self.search_text = " ".join(
+            [normalise.search_text(self.registration_number)] + [member.search_text for member in members]
+        )
 
     @property
     def head(self):
@@ -272,14 +295,8 @@ class Individual(models.Model):
 
     @staticmethod
     def search_condition(text):
-        """Every word of the query must start a word of the name (or be the document number)."""
-        from django.contrib.postgres.search import SearchQuery
-
-        words = normalise.search_text(text).split()
-        if not words:
-            return Q()
-        query = SearchQuery(" & ".join(f"{word}:*" for word in words), config="simple", search_type="raw")
-        return Q(search_vector=query) | Q(document_number=normalise.document_number(text))
+        query = search_query(text)
+        return Q() if query is None else Q(search_vector=query)
 
 
 class ConsentQuerySet(models.QuerySet):

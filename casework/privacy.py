@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import audit
+from casework import audit, services
 from casework.codes import Relationship, is_sensitive_need
 from casework.errors import NotAllowed
 from casework.models import AuditEvent, Consent, Household, Individual
@@ -82,6 +82,7 @@ def anonymise_person(*, actor, individual):
         Household.objects.filter(pk=household.pk).update(phone="", intended_destination="")
         Consent.objects.filter(household=household).update(given_by=ANONYMISED_NAME)
         redact.append(household)
+    services.refresh_household_search(household)
     _redact_audit_values(redact)
     audit.record(actor=actor, action=AuditEvent.Action.ANONYMISE, instance=individual,
                  changes={"fields": ["given_name", "family_name", "document_number", "phone"]})

@@ -256,8 +256,9 @@ def _register_household(*, actor, members, id, consent_purposes, **fields):
         registration_number=next_registration_number(site, today.year),
         **household_fields,
     )
-    household.save(force_insert=True)
     individuals = [_new_individual(household, member) for member in cleaned_members]
+    household.refresh_search_text(individuals)
+    household.save(force_insert=True)
     Individual.objects.bulk_create(individuals)
     if household.consent_given:
         head = next(m for m in individuals if m.relationship_to_head == Relationship.HEAD)
@@ -292,6 +293,12 @@ def _new_individual(household, member):
         individual.id = member["id"]
     individual.refresh_search_text()
     return individual
+
+
+def refresh_household_search(household):
+    """Keep the household's search words in step with its members after any change to them."""
+    household.refresh_search_text(household.members.order_by("created_at", "id"))
+    Household.objects.filter(pk=household.pk).update(search_text=household.search_text)
 
 
 # --- changes ----------------------------------------------------------------------------------
@@ -334,6 +341,7 @@ def update_household(*, actor, household, expected_version=None, members=None, *
     audit.record_updated(actor, household, before)
     if members is not None:
         _replace_members(actor, household, cleaned_members)
+        refresh_household_search(household)
     if changes.get("consent_given") and not before["consent_given"]:
         head = household.members.get(relationship_to_head=Relationship.HEAD)
         Consent.objects.create(
@@ -396,6 +404,7 @@ def add_member(*, actor, household, member, expected_version=None):
     audit.record_created(actor, individual)
     household.version += 1
     household.save(update_fields=["version", "updated_at"])
+    refresh_household_search(household)
     return individual
 
 
@@ -417,6 +426,7 @@ def update_member(*, actor, individual, changes, expected_version=None):
                                                               exclude_household=household)
     _raise_if_errors({}, household_errors, [{}] * (len(members) - 1) + member_errors[-1:])
     _apply_member_changes(actor, individual, cleaned[-1])
+    refresh_household_search(household)
     return individual
 
 
@@ -430,6 +440,7 @@ def remove_member(*, actor, individual):
     _delete_member(actor, individual)
     household.version += 1
     household.save(update_fields=["version", "updated_at"])
+    refresh_household_search(household)
 
 
 # --- consent ------------------------------------------------------------------------------------

@@ -241,3 +241,16 @@ def test_update_member_keeps_the_search_text_current(officer):
     assert person.version == 2
     assert "nanez" in person.search_text
     assert Household.objects.search("ñañez").count() == 1
+
+
+def test_the_household_search_follows_its_members(officer):
+    household = register(officer, members=family(2))
+    added = services.add_member(actor=officer, household=household, member=member(
+        relationship_to_head="child", given_name="Yorman", document_type="none"))
+    assert list(Household.objects.search("yorman")) == [household]
+    services.remove_member(actor=officer, individual=added)
+    assert not Household.objects.search("yorman").exists()
+    assert list(Household.objects.search(household.registration_number)) == [household]
+    head = household.members.get(relationship_to_head="head")
+    typed = f"{head.document_number[0]}-{head.document_number[1:3]}.{head.document_number[3:]}"
+    assert list(Household.objects.search(typed)) == [household]
