@@ -138,3 +138,4 @@ class ApiTokenAdmin(PolicyAdmin):
             accounts.revoke_token(actor=request.user, token=token)
         messages.success(request, _("Tokens revoked."))
 
+

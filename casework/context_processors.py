@@ -10,4 +10,5 @@ def navigation(request):
         "registry": can(user, "household", "list"),
         "audit": can(user, "audit", "list"),
         "admin": can(user, "user", "list"),
+        "reports": can(user, "report", "list"),
     }}

@@ -31,6 +31,9 @@ POLICY = {
     "user": {"list": {ADMIN}, "retrieve": {ADMIN}, "create": {ADMIN}, "update": {ADMIN}},
     "api_token": {"list": {ADMIN}, "retrieve": {ADMIN}, "revoke": {ADMIN}},
     "me": {"get": EVERYONE, "patch": EVERYONE},
+    "report": {"list": {SUPERVISOR, ME_OFFICER}, "retrieve": {SUPERVISOR, ME_OFFICER},
+               "create": {SUPERVISOR, ME_OFFICER}, "export": {SUPERVISOR, ME_OFFICER}},
+    "indicator": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
 }
 
 # DRF's action names mapped onto the policy's verbs.

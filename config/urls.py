@@ -15,6 +15,7 @@ api_v1 = [
     path("docs/", csp_update({"script-src": ["'unsafe-inline'"]})(
         SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include("casework.api.urls")),
+    path("", include("reporting.api_urls")),
 ]
 
 urlpatterns = [
@@ -25,5 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin_site.urls),
+    path("reports/", include("reporting.urls")),
     path("", include("casework.urls")),
 ]

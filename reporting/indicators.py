@@ -29,3 +29,10 @@ INDICATORS = [
      "Livelihoods support"),
     ("ED-01", "education", "Number of children and adolescents receiving education support", "Education support"),
 ]
+
+
+def install(Indicator):
+    """Create or update the seeded indicators with the given model class (a migration's or the real one)."""
+    for code, sector, name, activity in INDICATORS:
+        Indicator.objects.update_or_create(code=code, defaults={"sector": sector, "name": name,
+                                                                "activity_name": activity})

@@ -1,7 +1,11 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from casework.codes import Sector
+from casework.codes import PopulationType, Sector, Sex
 
 
 class Indicator(models.Model):
@@ -22,3 +26,112 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.code} · {self.name}"
+
+
+class DeliveryMechanism(models.TextChoices):
+    BANK_ACCOUNT = "bank_account", _("Beneficiary Bank Account")
+    MOBILE_MONEY = "mobile_money", _("Mobile Money")
+    PREPAID_CARD = "prepaid_card", _("Prepaid Card")
+    OVER_THE_COUNTER = "over_the_counter", _("Cash Collection Over the Counter")
+    DIRECT_CASH = "direct_cash", _("Direct Cash")
+    CARDLESS_ATM = "cardless_atm", _("Cardless ATM Withdrawal")
+    VOUCHER = "voucher", _("Voucher")
+    OTHER = "other", _("Other")
+
+
+class ActivityQuerySet(models.QuerySet):
+    def in_period(self, start, end):
+        return self.filter(date__gte=start, date__lt=end)
+
+
+class Activity(models.Model):
+    """One person reached under one indicator on one day: the fact table every report counts.
+
+    Written by the services of the other apps when assistance happens (a receipt, a completed
+    referral, a case in follow-up) and removed when it is undone (a voided receipt), so that a rollup
+    is a GROUP BY over this table alone. Sex, date of birth and population type are copied as they
+    were on the day; at scale the table is partitioned by month (see README).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey("casework.Individual", on_delete=models.PROTECT, related_name="activities")
+    household = models.ForeignKey("casework.Household", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("casework.Organisation", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("casework.Site", on_delete=models.PROTECT, related_name="+")
+    admin1 = models.ForeignKey("casework.Location", on_delete=models.PROTECT, related_name="+")
+    admin2 = models.ForeignKey("casework.Location", on_delete=models.PROTECT, related_name="+", null=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="activities")
+    date = models.DateField()
+    population_type = models.CharField(max_length=32, choices=PopulationType.choices)
+    sex = models.CharField(max_length=16, choices=Sex.choices)
+    date_of_birth = models.DateField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    cva = models.BooleanField(default=False)
+    value_usd = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    delivery_mechanism = models.CharField(max_length=32, choices=DeliveryMechanism.choices, blank=True)
+    source_type = models.CharField(max_length=32)
+    source_id = models.CharField(max_length=64)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_id", "person", "indicator"],
+                                    name="one_activity_per_source_person_indicator"),
+            models.CheckConstraint(condition=Q(cva=False) | ~Q(delivery_mechanism=""),
+                                   name="cva_has_a_delivery_mechanism"),
+        ]
+        indexes = [
+            models.Index(fields=["date", "admin1"], name="activity_date_admin1_idx"),
+            models.Index(fields=["person", "indicator", "date"], name="activity_person_idx"),
+            models.Index(fields=["source_type", "source_id"], name="activity_source_idx"),
+        ]
+
+
+class ReportRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    period = models.DateField(help_text=_("First day of the month"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    departments = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+
+class RollupRow(models.Model):
+    """People reached in a month, at the finest grain of the report. A person counts once per row;
+    totals over several rows are counted again from the activities, never summed."""
+
+    period = models.DateField()
+    admin1 = models.ForeignKey("casework.Location", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("casework.Site", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey("casework.Organisation", on_delete=models.PROTECT, related_name="+")
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    population_type = models.CharField(max_length=32, choices=PopulationType.choices)
+    sex = models.CharField(max_length=16, choices=Sex.choices)
+    age_band = models.CharField(max_length=8)
+    people_reached = models.PositiveIntegerField()
+    new_people = models.PositiveIntegerField()
+    quantity = models.DecimalField(max_digits=16, decimal_places=2)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["period", "admin1"], name="rollup_period_admin1_idx"),
+                   models.Index(fields=["period", "organisation"], name="rollup_period_org_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_people__lte=models.F("people_reached")), name="new_within_reached"),
+        ]

@@ -15,6 +15,23 @@ from tests.factories import OrganisationFactory, SiteFactory, UserFactory, locat
 
 
 @pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests empty every table when they end, seeded catalogues included: lay the seed
+    (locations, indicators) again before each of them."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
+            marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from casework.data import peru_locations
+        from casework.models import Location
+        from reporting import indicators
+        from reporting.models import Indicator
+
+        peru_locations.install(Location)
+        indicators.install(Indicator)
+
+
+@pytest.fixture(autouse=True)
 def english_messages_outside_requests():
     """Service tests read messages in English; requests still pick the language the user asks for."""
     with translation.override("en"):

@@ -1,13 +1,10 @@
 from django.db import migrations
 
-from reporting.indicators import INDICATORS
+from reporting.indicators import INDICATORS, install
 
 
 def seed(apps, schema_editor):
-    Indicator = apps.get_model("reporting", "Indicator")
-    for code, sector, name, activity in INDICATORS:
-        Indicator.objects.update_or_create(code=code, defaults={"sector": sector, "name": name,
-                                                                "activity_name": activity})
+    install(apps.get_model("reporting", "Indicator"))
 
 
 def unseed(apps, schema_editor):

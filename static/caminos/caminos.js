@@ -54,3 +54,11 @@ document.addEventListener("submit", function (event) {
   var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
   if (question && !window.confirm(question)) { event.preventDefault(); }
 });
+
+// The 5W download links follow the month chosen on the reports page.
+document.addEventListener("change", function (event) {
+  if (event.target.id !== "id_period" || !event.target.value) { return; }
+  document.querySelectorAll("[data-period-link]").forEach(function (link) {
+    link.href = link.href.replace(/period=[0-9-]*/, "period=" + event.target.value);
+  });
+});

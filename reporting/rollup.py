@@ -1,0 +1,102 @@
+"""Monthly rollups, computed in SQL from the activities.
+
+A person counts once per rollup row: with the attributes of their first activity of the month
+under that indicator at that site (population type, sex, age on that day). "New" means first
+reached by that organisation under that indicator in the plan year (the calendar year).
+"""
+import zlib
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reporting.models import RollupRow
+
+AGE_BANDS = ("0-4", "5-11", "12-17", "18-59", "60+")
+AGE_BAND_SQL = """CASE WHEN {age} < 5 THEN '0-4' WHEN {age} < 12 THEN '5-11' WHEN {age} < 18 THEN '12-17'
+                       WHEN {age} < 60 THEN '18-59' ELSE '60+' END"""
+AGE_SQL = "date_part('year', age({day}, {born}))"
+
+
+def month_bounds(period):
+    """(first day, first day of next month, first day of the plan year) of a period."""
+    start = date(period.year, period.month, 1)
+    end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start, end, date(start.year, 1, 1)
+
+
+def parse_period(text):
+    """'2026-10' -> date(2026, 10, 1); ValueError with a readable message otherwise."""
+    try:
+        year, month = (int(part) for part in str(text).split("-"))
+        if not 2000 <= year <= 2100:
+            raise ValueError
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        raise ValueError(_("“%(text)s” is not a month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text}) from None
+
+
+# Per person, site, organisation and indicator: the first activity's attributes, the month's
+# quantity, and whether the person is new for the organisation and indicator this year.
+PER_PERSON_SQL = f"""
+SELECT a.site_id, a.organisation_id, a.indicator_id, a.person_id,
+       (array_agg(a.population_type ORDER BY a.date, a.id))[1] AS population_type,
+       (array_agg(a.sex ORDER BY a.date, a.id))[1] AS sex,
+       (array_agg({AGE_SQL.format(day="a.date", born="a.date_of_birth")} ORDER BY a.date, a.id))[1] AS age,
+       sum(a.quantity) AS quantity,
+       NOT EXISTS (
+           SELECT 1 FROM reporting_activity earlier
+           WHERE earlier.person_id = a.person_id AND earlier.indicator_id = a.indicator_id
+             AND earlier.organisation_id = a.organisation_id
+             AND earlier.date >= %(year_start)s AND earlier.date < %(start)s
+       ) AS is_new
+FROM reporting_activity a
+WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = %(admin1)s
+GROUP BY a.site_id, a.organisation_id, a.indicator_id, a.person_id
+"""
+
+INSERT_SQL = f"""
+INSERT INTO reporting_rolluprow (period, admin1_id, site_id, organisation_id, sector, indicator_id,
+                                 population_type, sex, age_band, people_reached, new_people, quantity, computed_at)
+SELECT %(start)s, %(admin1)s, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
+       {AGE_BAND_SQL.format(age="p.age")} AS age_band,
+       count(*), count(*) FILTER (WHERE p.is_new), sum(p.quantity), %(now)s
+FROM ({PER_PERSON_SQL}) p
+JOIN reporting_indicator i ON i.id = p.indicator_id
+GROUP BY p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex, age_band
+"""
+
+
+def lock_key(period, admin1_id):
+    return zlib.crc32(f"caminos-rollup-{period:%Y-%m}-{admin1_id}".encode())
+
+
+@transaction.atomic
+def compute_department(period, admin1_id):
+    """Replace one department's rows of one month. Runs of the same month and department wait for
+    each other (an advisory lock), and the old rows stay until the new ones commit with them."""
+    start, end, year_start = month_bounds(period)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(start, admin1_id)])
+        RollupRow.objects.filter(period=start, admin1_id=admin1_id).delete()
+        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year_start": year_start, "admin1": admin1_id,
+                                    "now": timezone.now()})
+        return cursor.rowcount
+
+
+def departments_to_compute(period):
+    """Departments with activity in the month, and those holding rows of it that may now be stale."""
+    start, end, _year_start = month_bounds(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT DISTINCT admin1_id FROM reporting_activity WHERE date >= %s AND date < %s
+               UNION SELECT DISTINCT admin1_id FROM reporting_rolluprow WHERE period = %s ORDER BY 1""",
+            [start, end, start],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def compute_month(period):
+    """The whole month in this process (the Celery path splits it by department instead)."""
+    return sum(compute_department(period, admin1_id) for admin1_id in departments_to_compute(period))

@@ -1,0 +1,166 @@
+import datetime
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from reporting import figures, rollup
+from reporting.models import Activity, RollupRow
+from tests.reporting.conftest import day
+
+OCTOBER = datetime.date(2026, 10, 1)
+
+
+def rows(period=OCTOBER):
+    return sorted(
+        RollupRow.objects.filter(period=period).values_list(
+            "site__code", "indicator__code", "population_type", "sex", "age_band", "people_reached",
+            "new_people", "quantity"),
+    )
+
+
+def test_a_person_counts_once_per_row_and_once_in_every_total(person, reach, colleague, tacna):
+    maria = person(sex="female", date_of_birth=datetime.date(1990, 1, 1))
+    reach(maria, "FS-01", day("2026-10-03"), quantity=1)
+    reach(maria, "FS-01", day("2026-10-20"), quantity=1)  # twice in the month: one person
+    reach(maria, "WASH-01", day("2026-10-03"))            # another sector
+    reach(maria, "SH-01", day("2026-10-05"), site=tacna)  # another department
+    rollup.compute_month(OCTOBER)
+    food = RollupRow.objects.get(period=OCTOBER, indicator__code="FS-01")
+    assert (food.people_reached, food.new_people, food.quantity) == (1, 1, 2)
+    assert RollupRow.objects.filter(period=OCTOBER).count() == 3
+    start, end = figures.period_range(period=OCTOBER)
+    summary = figures.summary(organisation_id=maria.household.organisation_id, start=start, end=end)
+    assert summary["people_reached"] == 1
+    assert {row["sector"]: row["people"] for row in summary["sectors"]} == {
+        "food_security": 1, "wash": 1, "shelter": 1}
+    tumbes_only = figures.summary(organisation_id=maria.household.organisation_id, start=start, end=end,
+                                  admin1_id=maria.household.site.location.admin1.pk)
+    assert tumbes_only["people_reached"] == 1
+
+
+def test_the_platform_estimate_takes_the_largest_sector_per_department_and_group(person, reach):
+    people = [person() for _ in range(3)]
+    reach(people, "FS-01", day("2026-10-03"))          # food: 3 people
+    reach(people[:2], "WASH-01", day("2026-10-04"))    # wash: 2 of the same people
+    start, end = figures.period_range(period=OCTOBER)
+    summary = figures.summary(organisation_id=people[0].household.organisation_id, start=start, end=end)
+    assert summary["people_reached"] == 3
+    assert summary["platform_estimate"] == 3
+    other_group = person(population_type="host_community")
+    reach(other_group, "WASH-01", day("2026-10-04"))
+    summary = figures.summary(organisation_id=people[0].household.organisation_id, start=start, end=end)
+    assert (summary["people_reached"], summary["platform_estimate"]) == (4, 4)
+
+
+def test_new_means_first_reached_by_that_indicator_in_the_plan_year(person, reach):
+    returning, first_time, last_year = person(), person(), person()
+    reach(returning, "FS-01", day("2026-08-10"))
+    reach(returning, "FS-01", day("2026-10-10"))
+    reach(returning, "WASH-01", day("2026-10-10"))  # new for this indicator
+    reach(first_time, "FS-01", day("2026-10-11"))
+    reach(last_year, "FS-01", day("2025-12-28"))
+    reach(last_year, "FS-01", day("2026-01-05"))
+    rollup.compute_month(OCTOBER)
+    food = RollupRow.objects.filter(period=OCTOBER, indicator__code="FS-01")
+    assert sum(row.people_reached for row in food) == 2
+    assert sum(row.new_people for row in food) == 1
+    assert RollupRow.objects.get(period=OCTOBER, indicator__code="WASH-01").new_people == 1
+    january = datetime.date(2026, 1, 1)
+    rollup.compute_month(january)
+    assert RollupRow.objects.get(period=january).new_people == 1
+
+
+@pytest.mark.parametrize(
+    ("born", "served", "band"),
+    [
+        ("2008-10-15", "2026-10-14", "12-17"),  # turns 18 the next day
+        ("2008-10-15", "2026-10-15", "18-59"),  # turns 18 that day
+        ("2021-10-31", "2026-10-31", "5-11"),
+        ("2021-11-01", "2026-10-31", "0-4"),
+        ("1966-10-01", "2026-10-01", "60+"),
+    ],
+)
+def test_ages_are_taken_on_the_day_of_assistance(person, reach, born, served, band):
+    reach(person(date_of_birth=day(born)), "FS-01", day(served))
+    rollup.compute_month(OCTOBER)
+    assert RollupRow.objects.get(period=OCTOBER).age_band == band
+
+
+def test_the_first_assistance_of_the_month_fixes_the_age_band(person, reach):
+    teenager = person(date_of_birth=day("2008-10-15"))
+    reach(teenager, "FS-01", day("2026-10-01"))
+    reach(teenager, "FS-01", day("2026-10-30"))
+    rollup.compute_month(OCTOBER)
+    assert [row[4] for row in rows()] == ["12-17"]
+
+
+def test_a_rollup_run_twice_gives_the_same_rows(person, reach):
+    for index in range(4):
+        reach(person(sex="male" if index % 2 else "female"), "FS-01", day("2026-10-03"), quantity=2)
+    rollup.compute_month(OCTOBER)
+    first = rows()
+    rollup.compute_month(OCTOBER)
+    assert rows() == first
+    assert RollupRow.objects.count() == len(first) == 2
+
+
+def test_rows_of_undone_assistance_disappear_on_the_next_run(person, reach):
+    from reporting import activity
+
+    reach(person(), "FS-01", day("2026-10-03"))
+    rollup.compute_month(OCTOBER)
+    activity.remove(source_type="test", source_id=Activity.objects.get().source_id)
+    rollup.compute_month(OCTOBER)
+    assert not RollupRow.objects.exists()
+
+
+def test_a_failed_run_leaves_the_previous_rows(person, reach, monkeypatch):
+    reach(person(), "FS-01", day("2026-10-03"))
+    rollup.compute_month(OCTOBER)
+    before = rows()
+    reach(person(), "FS-01", day("2026-10-04"))
+    monkeypatch.setattr(rollup, "INSERT_SQL", "SELECT 1/0")  # the worker dies half-way
+    with pytest.raises(Exception):
+        rollup.compute_month(OCTOBER)
+    assert rows() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_the_same_department_wait_for_each_other(person, reach):
+    reach([person(), person()], "FS-01", day("2026-10-03"))
+    admin1_id = rollup.departments_to_compute(OCTOBER)[0]
+    holding, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [rollup.lock_key(OCTOBER, admin1_id)])
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    def second_run():
+        rollup.compute_department(OCTOBER, admin1_id)
+        finished.set()
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    holding.wait(10)
+    runner = threading.Thread(target=second_run)
+    runner.start()
+    time.sleep(0.5)
+    assert not finished.is_set()
+    release.set()
+    runner.join(10)
+    holder.join(10)
+    assert finished.is_set()
+    assert RollupRow.objects.get().people_reached == 2
+
+
+def test_bad_periods_are_refused_clearly():
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        rollup.parse_period("octubre")
+    with pytest.raises(ValueError):
+        rollup.parse_period("2026-13")
