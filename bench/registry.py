@@ -191,6 +191,22 @@ def timed_requests(count, make_request):
     }
 
 
+def bench_catalogue():
+    """The bench's organisation, its three sites and a field officer at the first."""
+    from casework.models import Location, Organisation, Site, User
+
+    organisation, _ = Organisation.objects.get_or_create(code="BENCH", defaults={"name": "Bench", "kind": "un_agency"})
+    sites = [
+        Site.objects.get_or_create(code=code, defaults={"name": code, "kind": "border_point",
+                                                        "location": Location.objects.get(pcode=pcode)})[0]
+        for code, pcode in (("TUM", "PE240302"), ("TAC", "PE230101"), ("LIM", "PE150101"))
+    ]
+    officer, _ = User.objects.get_or_create(username="bench.officer", defaults={
+        "role": "field_officer", "organisation": organisation})
+    officer.sites.set(sites[:1])
+    return organisation, sites, officer
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--individuals", type=int, default=200_000)
@@ -207,18 +223,10 @@ def main():
     from rest_framework.test import APIClient
 
     from casework.api.authentication import issue_token
-    from casework.models import Household, Individual, Location, Organisation, Site, User
+    from casework.models import Household, Individual
 
     call_command("migrate", verbosity=0)
-    organisation, _ = Organisation.objects.get_or_create(code="BENCH", defaults={"name": "Bench", "kind": "un_agency"})
-    sites = [
-        Site.objects.get_or_create(code=code, defaults={"name": code, "kind": "border_point",
-                                                        "location": Location.objects.get(pcode=pcode)})[0]
-        for code, pcode in (("TUM", "PE240302"), ("TAC", "PE230101"), ("LIM", "PE150101"))
-    ]
-    officer, _ = User.objects.get_or_create(username="bench.officer", defaults={
-        "role": "field_officer", "organisation": organisation})
-    officer.sites.set(sites[:1])
+    organisation, sites, officer = bench_catalogue()
     loaded = None
     if not args.reuse or not Individual.objects.exists():
         loaded = load(args, organisation, sites, officer)

@@ -1,0 +1,34 @@
+"""The benchmarks still run (at a tiny size); their figures are read from full runs, not here."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script, *arguments):
+    env = {key: value for key, value in os.environ.items() if key not in {"CAMINOS_TESTING", "DJANGO_DEBUG"}}
+    result = subprocess.run([sys.executable, f"bench/{script}", *arguments], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_the_registry_benchmark_prints_its_figures():
+    figures = run("registry.py", "--individuals", "300", "--requests", "5")
+    assert figures["individuals"] >= 300
+    assert figures["create_household_5_members"]["queries"] <= 15
+    assert figures["list_page_1_two_filters_and_search"]["requests"] == 5
+
+
+@pytest.mark.slow
+def test_the_reporting_benchmark_prints_its_figures():
+    figures = run("reporting.py", "--individuals", "300", "--activities", "2000")
+    assert figures["activities"] == 2000
+    assert figures["month_rollup_rows"] > 0
+    assert figures["pandas_export_and_groupby_seconds"] > 0
