@@ -136,6 +136,15 @@ class RegistrationCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["site", "year"], name="one_counter_per_site_year")]
 
 
+def search_vector_field():
+    """The words of `search_text` as a stored tsvector ('simple': no stemming, names stay names)."""
+    return models.GeneratedField(
+        expression=SearchVector("search_text", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+
 def search_query(text):
     """Every word must start a word of the text searched; a document number may also be typed with
     its dots and dashes ('V-12.345.678'). None when there is nothing to search for."""
@@ -189,11 +198,7 @@ class Household(models.Model):
     consent_given = models.BooleanField(_("consent given"), default=False)
     # The registration number and every member's search words: one index answers the registry search.
     search_text = models.TextField(default="", editable=False)
-    search_vector = models.GeneratedField(
-        expression=SearchVector("search_text", config="simple"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    search_vector = search_vector_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -253,11 +258,7 @@ class Individual(models.Model):
     )
     # Accent-free, lower-case names (and document number) that the registry search matches.
     search_text = models.TextField(default="", editable=False)
-    search_vector = models.GeneratedField(
-        expression=SearchVector("search_text", config="simple"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    search_vector = search_vector_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)

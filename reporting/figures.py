@@ -9,7 +9,7 @@ from django.utils import translation
 
 from casework.codes import PopulationType, Sector
 from reporting.models import DeliveryMechanism
-from reporting.rollup import AGE_BAND_SQL, AGE_SQL, month_bounds
+from reporting.rollup import AGE_BAND_SQL, AGE_SQL, IS_NEW_SQL, month_bounds
 
 SUPPRESS_BELOW = 5
 
@@ -132,12 +132,7 @@ WITH per_person AS (
            (array_agg(a.sex ORDER BY a.date, a.id))[1] AS sex,
            (array_agg({AGE_SQL.format(day="a.date", born="a.date_of_birth")} ORDER BY a.date, a.id))[1] AS age,
            sum(a.quantity) AS quantity, sum(a.value_usd) AS value_usd,
-           NOT EXISTS (
-               SELECT 1 FROM reporting_activity earlier
-               WHERE earlier.person_id = a.person_id AND earlier.indicator_id = a.indicator_id
-                 AND earlier.organisation_id = a.organisation_id
-                 AND earlier.date >= %(year_start)s AND earlier.date < %(start)s
-           ) AS is_new
+           {IS_NEW_SQL} AS is_new
     FROM reporting_activity a
     WHERE a.organisation_id = %(org)s AND a.date >= %(start)s AND a.date < %(end)s
     GROUP BY a.admin1_id, a.admin2_id, a.organisation_id, a.indicator_id, a.cva, a.delivery_mechanism, a.person_id

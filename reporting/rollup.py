@@ -37,6 +37,13 @@ def parse_period(text):
         raise ValueError(_("“%(text)s” is not a month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text}) from None
 
 
+# New: the organisation reached the person under the indicator earlier in the plan year? (a = the activity)
+IS_NEW_SQL = """NOT EXISTS (
+    SELECT 1 FROM reporting_activity earlier
+    WHERE earlier.person_id = a.person_id AND earlier.indicator_id = a.indicator_id
+      AND earlier.organisation_id = a.organisation_id
+      AND earlier.date >= %(year_start)s AND earlier.date < %(start)s)"""
+
 # Per person, site, organisation and indicator: the first activity's attributes, the month's
 # quantity, and whether the person is new for the organisation and indicator this year.
 PER_PERSON_SQL = f"""
@@ -45,12 +52,7 @@ SELECT a.site_id, a.organisation_id, a.indicator_id, a.person_id,
        (array_agg(a.sex ORDER BY a.date, a.id))[1] AS sex,
        (array_agg({AGE_SQL.format(day="a.date", born="a.date_of_birth")} ORDER BY a.date, a.id))[1] AS age,
        sum(a.quantity) AS quantity,
-       NOT EXISTS (
-           SELECT 1 FROM reporting_activity earlier
-           WHERE earlier.person_id = a.person_id AND earlier.indicator_id = a.indicator_id
-             AND earlier.organisation_id = a.organisation_id
-             AND earlier.date >= %(year_start)s AND earlier.date < %(start)s
-       ) AS is_new
+       {IS_NEW_SQL} AS is_new
 FROM reporting_activity a
 WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = %(admin1)s
 GROUP BY a.site_id, a.organisation_id, a.indicator_id, a.person_id

@@ -101,6 +101,9 @@ def test_consent_through_the_api(api_for, officer):
 def test_consent_is_recorded_and_withdrawn_in_the_web_ui(client, officer):
     household = register(officer)
     client.force_login(officer)
+    page = client.get(f"/registry/{household.pk}/").content.decode()
+    assert f"<title>{household.registration_number} · Caminos</title>" in page
+    assert "Registrar consentimiento" in page.split("<main>")[1]
     client.post(f"/registry/{household.pk}/consent/", {"subject": "household", "purposes": ["referral"],
                                                        "given_by": "Ana"})
     consent = Consent.objects.get(purposes=["referral"])
