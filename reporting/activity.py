@@ -5,7 +5,7 @@ recorded (a retried request, a rerun task).
 """
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from casework.codes import AdminLevel
 from casework.models import Individual
@@ -45,6 +45,8 @@ def record(*, source_type, source_id, people, organisation, site, indicator, dat
             delivery_mechanism=delivery_mechanism, source_type=source_type, source_id=str(source_id),
         ))
     Activity.objects.bulk_create(rows, ignore_conflicts=True)
+    keys = {(row.person_id, row.organisation.pk, row.indicator.pk, row.date.year) for row in rows}
+    _note_first_reach(keys, date)
     return len(rows)
 
 
@@ -57,6 +59,47 @@ def record_for_household(*, household, **kwargs):
     return record(people=members, **kwargs)
 
 
+@transaction.atomic
 def remove(*, source_type, source_id):
     """Undo: a voided receipt or a cancelled service no longer counts."""
-    return Activity.objects.filter(source_type=source_type, source_id=str(source_id)).delete()[0]
+    undone = Activity.objects.filter(source_type=source_type, source_id=str(source_id))
+    keys = {(person, organisation, indicator, day.year)
+            for person, organisation, indicator, day in undone.values_list("person_id", "organisation_id",
+                                                                           "indicator_id", "date")}
+    removed = undone.delete()[0]
+    _recount_first_reach(keys)
+    return removed
+
+
+FIRST_REACH_UPSERT = """
+INSERT INTO reporting_firstreach (person_id, organisation_id, indicator_id, year, first_date)
+VALUES {values}
+ON CONFLICT (person_id, organisation_id, indicator_id, year)
+DO UPDATE SET first_date = LEAST(reporting_firstreach.first_date, EXCLUDED.first_date)
+"""
+
+
+def _note_first_reach(keys, day):
+    """A back-entered earlier day moves the first reach back; a later one changes nothing."""
+    if not keys:
+        return
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+    params = [value for key in sorted(keys, key=str) for value in (*key, day)]
+    with connection.cursor() as cursor:
+        cursor.execute(FIRST_REACH_UPSERT.format(values=values), params)
+
+
+def _recount_first_reach(keys):
+    with connection.cursor() as cursor:
+        for person, organisation, indicator, year in keys:
+            cursor.execute(
+                """DELETE FROM reporting_firstreach
+                   WHERE person_id = %s AND organisation_id = %s AND indicator_id = %s AND year = %s""",
+                [person, organisation, indicator, year])
+            cursor.execute(
+                """INSERT INTO reporting_firstreach (person_id, organisation_id, indicator_id, year, first_date)
+                   SELECT person_id, organisation_id, indicator_id, %s, min(date) FROM reporting_activity
+                   WHERE person_id = %s AND organisation_id = %s AND indicator_id = %s
+                     AND date >= make_date(%s, 1, 1) AND date < make_date(%s + 1, 1, 1)
+                   GROUP BY person_id, organisation_id, indicator_id""",
+                [year, person, organisation, indicator, year, year])

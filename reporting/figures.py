@@ -9,7 +9,7 @@ from django.utils import translation
 
 from casework.codes import PopulationType, Sector
 from reporting.models import DeliveryMechanism
-from reporting.rollup import AGE_BAND_SQL, AGE_SQL, IS_NEW_SQL, month_bounds
+from reporting.rollup import AGE_BAND_SQL, AGE_SQL, month_bounds
 
 SUPPRESS_BELOW = 5
 
@@ -23,7 +23,7 @@ def _rows(sql, params):
 
 def period_range(*, period=None, year=None):
     if period is not None:
-        start, end, _year_start = month_bounds(period)
+        start, end = month_bounds(period)
         return start, end
     return date(year, 1, 1), date(year + 1, 1, 1)
 
@@ -128,12 +128,16 @@ POPULATION_COLUMNS = dict(zip(
 FIVE_W_SQL = f"""
 WITH per_person AS (
     SELECT a.admin1_id, a.admin2_id, a.organisation_id, a.indicator_id, a.cva, a.delivery_mechanism, a.person_id,
-           (array_agg(a.population_type ORDER BY a.date, a.id))[1] AS population_type,
-           (array_agg(a.sex ORDER BY a.date, a.id))[1] AS sex,
-           (array_agg({AGE_SQL.format(day="a.date", born="a.date_of_birth")} ORDER BY a.date, a.id))[1] AS age,
+           substr(min(to_char(a.date, 'YYYYMMDD') || a.population_type), 9) AS population_type,
+           substr(min(to_char(a.date, 'YYYYMMDD') || a.sex), 9) AS sex,
+           {AGE_SQL.format(day="min(a.date)", born="min(a.date_of_birth)")} AS age,
            sum(a.quantity) AS quantity, sum(a.value_usd) AS value_usd,
-           {IS_NEW_SQL} AS is_new
+           bool_or(f.person_id IS NOT NULL) AS is_new
     FROM reporting_activity a
+    LEFT JOIN reporting_firstreach f
+           ON f.person_id = a.person_id AND f.organisation_id = a.organisation_id
+          AND f.indicator_id = a.indicator_id AND f.year = %(year)s
+          AND f.first_date >= %(start)s AND f.first_date < %(end)s
     WHERE a.organisation_id = %(org)s AND a.date >= %(start)s AND a.date < %(end)s
     GROUP BY a.admin1_id, a.admin2_id, a.organisation_id, a.indicator_id, a.cva, a.delivery_mechanism, a.person_id
 )
@@ -165,9 +169,9 @@ ORDER BY adm1.name, adm2.name, i.sector, i.name, p.delivery_mechanism
 def five_w_rows(*, organisation_id, period, external=False):
     """The organisation's month in the 5W template, column for column. For an audience outside the
     organisation, counts from 1 to 4 show as "<5" so that nobody can be singled out."""
-    start, end, year_start = month_bounds(period)
+    start, end = month_bounds(period)
     month = f"{start:%Y-%m}"
-    records = _rows(FIVE_W_SQL, {"org": organisation_id, "start": start, "end": end, "year_start": year_start})
+    records = _rows(FIVE_W_SQL, {"org": organisation_id, "start": start, "end": end, "year": start.year})
     rows = []
     with translation.override("en"):  # the platform's template is in English
         for record in records:

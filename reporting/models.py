@@ -88,6 +88,22 @@ class Activity(models.Model):
         ]
 
 
+class FirstReach(models.Model):
+    """The day an organisation first reached a person under an indicator in a plan year, kept with the
+    activities (reporting.activity), so that "new this month" is a lookup, not a scan of the year."""
+
+    person = models.ForeignKey("casework.Individual", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey("casework.Organisation", on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    first_date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "organisation", "indicator", "year"],
+                                               name="one_first_reach_per_year")]
+        indexes = [models.Index(fields=["year", "first_date"], name="first_reach_date_idx")]
+
+
 class ReportRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -20,10 +20,9 @@ AGE_SQL = "date_part('year', age({day}, {born}))"
 
 
 def month_bounds(period):
-    """(first day, first day of next month, first day of the plan year) of a period."""
+    """(first day, first day of the next month) of a period."""
     start = date(period.year, period.month, 1)
-    end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start, end, date(start.year, 1, 1)
+    return start, date(start.year + (start.month == 12), start.month % 12 + 1, 1)
 
 
 def parse_period(text):
@@ -37,23 +36,21 @@ def parse_period(text):
         raise ValueError(_("“%(text)s” is not a month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text}) from None
 
 
-# New: the organisation reached the person under the indicator earlier in the plan year? (a = the activity)
-IS_NEW_SQL = """NOT EXISTS (
-    SELECT 1 FROM reporting_activity earlier
-    WHERE earlier.person_id = a.person_id AND earlier.indicator_id = a.indicator_id
-      AND earlier.organisation_id = a.organisation_id
-      AND earlier.date >= %(year_start)s AND earlier.date < %(start)s)"""
-
-# Per person, site, organisation and indicator: the first activity's attributes, the month's
-# quantity, and whether the person is new for the organisation and indicator this year.
+# Per person, site, organisation and indicator: the attributes of the first activity of the month
+# (min() over 'YYYYMMDD' || value picks the first day's value without an ordered aggregate), the
+# month's quantity, and whether the organisation first reached the person under the indicator this
+# month (reporting_firstreach, kept with the activities).
 PER_PERSON_SQL = f"""
 SELECT a.site_id, a.organisation_id, a.indicator_id, a.person_id,
-       (array_agg(a.population_type ORDER BY a.date, a.id))[1] AS population_type,
-       (array_agg(a.sex ORDER BY a.date, a.id))[1] AS sex,
-       (array_agg({AGE_SQL.format(day="a.date", born="a.date_of_birth")} ORDER BY a.date, a.id))[1] AS age,
+       substr(min(to_char(a.date, 'YYYYMMDD') || a.population_type), 9) AS population_type,
+       substr(min(to_char(a.date, 'YYYYMMDD') || a.sex), 9) AS sex,
+       {AGE_SQL.format(day="min(a.date)", born="min(a.date_of_birth)")} AS age,
        sum(a.quantity) AS quantity,
-       {IS_NEW_SQL} AS is_new
+       bool_or(f.person_id IS NOT NULL) AS is_new
 FROM reporting_activity a
+LEFT JOIN reporting_firstreach f
+       ON f.person_id = a.person_id AND f.organisation_id = a.organisation_id AND f.indicator_id = a.indicator_id
+      AND f.year = %(year)s AND f.first_date >= %(start)s AND f.first_date < %(end)s
 WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = %(admin1)s
 GROUP BY a.site_id, a.organisation_id, a.indicator_id, a.person_id
 """
@@ -78,18 +75,18 @@ def lock_key(period, admin1_id):
 def compute_department(period, admin1_id):
     """Replace one department's rows of one month. Runs of the same month and department wait for
     each other (an advisory lock), and the old rows stay until the new ones commit with them."""
-    start, end, year_start = month_bounds(period)
+    start, end = month_bounds(period)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(start, admin1_id)])
         RollupRow.objects.filter(period=start, admin1_id=admin1_id).delete()
-        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year_start": year_start, "admin1": admin1_id,
+        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year": start.year, "admin1": admin1_id,
                                     "now": timezone.now()})
         return cursor.rowcount
 
 
 def departments_to_compute(period):
     """Departments with activity in the month, and those holding rows of it that may now be stale."""
-    start, end, _year_start = month_bounds(period)
+    start, end = month_bounds(period)
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT DISTINCT admin1_id FROM reporting_activity WHERE date >= %s AND date < %s

@@ -164,3 +164,19 @@ def test_bad_periods_are_refused_clearly():
         rollup.parse_period("octubre")
     with pytest.raises(ValueError):
         rollup.parse_period("2026-13")
+
+
+def test_a_back_entered_earlier_assistance_and_its_undoing_move_the_first_reach(person, reach):
+    from reporting import activity
+
+    maria = person()
+    reach(maria, "FS-01", day("2026-10-10"))
+    rollup.compute_month(OCTOBER)
+    assert RollupRow.objects.get(period=OCTOBER).new_people == 1
+    reach(maria, "FS-01", day("2026-08-01"))  # a paper distribution typed in late
+    rollup.compute_month(OCTOBER)
+    assert RollupRow.objects.get(period=OCTOBER).new_people == 0
+    august = Activity.objects.get(date=day("2026-08-01"))
+    activity.remove(source_type=august.source_type, source_id=august.source_id)
+    rollup.compute_month(OCTOBER)
+    assert RollupRow.objects.get(period=OCTOBER).new_people == 1
