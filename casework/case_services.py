@@ -389,7 +389,7 @@ def add_note(*, actor, case, text, confidential=False, id=None):
 
 
 @transaction.atomic
-def plan_follow_up(*, actor, case, action, due_on, assigned_to=None, id=None):
+def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, id=None):
     if id is not None:
         existing = FollowUp.objects.filter(pk=id).first()
         if existing is not None:

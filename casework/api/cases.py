@@ -319,6 +319,9 @@ class CaseNoteViewSet(CaseChildMixin, mixins.ListModelMixin, mixins.CreateModelM
 
 class FollowUpSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    # Checked by the service, so that every missing field is reported at once.
+    action = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=_("What is to be done."))
+    due_on = serializers.DateField(required=False, allow_null=True)
     assigned_to = UsernameField(required=False, allow_null=True, help_text=_("Username; yourself when left out."))
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
