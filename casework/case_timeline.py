@@ -11,8 +11,10 @@ Each app adds its own entries by registering a provider, from its AppConfig.read
 
 A provider receives the case and the user looking at it, and yields only what that user may read.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, time
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from casework.case_services import status_label
@@ -29,7 +31,11 @@ class TimelineEntry:
     actor: object = None
     text: str = ""
     confidential: bool = False
-    extra: dict = field(default_factory=dict)
+    url: str = ""  # where the entry's record can be opened, when the user may open it
+
+    @property
+    def is_day(self):
+        return not isinstance(self.at, datetime)
 
 
 def timeline_provider(function):
@@ -54,12 +60,9 @@ def timeline_for(case, user):
 
 
 def _sort_key(entry):
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
     at = entry.at
     if not isinstance(at, datetime):
+        # Something done on a day comes after what was recorded during that day.
         at = timezone.make_aware(datetime.combine(at, time.max))
     return at
 
@@ -72,13 +75,12 @@ def status_changes(case, user):
         else:
             title = _("Status changed from %(from)s to %(to)s") % {
                 "from": status_label(event.from_status), "to": status_label(event.to_status)}
-        yield TimelineEntry(at=event.at, kind="status", title=title, actor=event.actor, text=event.comment,
-                            extra={"from_status": event.from_status, "to_status": event.to_status})
+        yield TimelineEntry(at=event.at, kind="status", title=title, actor=event.actor, text=event.comment)
 
 
 @timeline_provider
 def assessments(case, user):
-    sensitive = case.can_read_sensitive(user)
+    # The sensitive details stay on the assessment itself; the timeline says what was decided.
     for assessment in case.assessments.select_related("assessed_by"):
         title = _("Vulnerability assessment: priority %(priority)s") % {
             "priority": str(assessment.get_priority_override_display() or assessment.get_computed_priority_display())
@@ -87,7 +89,7 @@ def assessments(case, user):
         if assessment.priority_override:
             text += " · " + _("set by hand: %(reason)s") % {"reason": assessment.override_reason}
         yield TimelineEntry(at=assessment.assessed_at, kind="assessment", title=title, actor=assessment.assessed_by,
-                            text=text, extra={"details": assessment.details if sensitive else ""})
+                            text=text)
 
 
 @timeline_provider
@@ -101,10 +103,9 @@ def notes(case, user):
 @timeline_provider
 def follow_ups(case, user):
     for follow_up in case.follow_ups.select_related("assigned_to", "created_by", "done_by"):
-        yield TimelineEntry(
-            at=follow_up.created_at, kind="follow_up", actor=follow_up.created_by,
-            title=_("Follow-up planned for %(date)s") % {"date": follow_up.due_on.isoformat()}, text=follow_up.action,
-        )
+        due = formats.date_format(follow_up.due_on, "SHORT_DATE_FORMAT")
+        yield TimelineEntry(at=follow_up.created_at, kind="follow_up", actor=follow_up.created_by,
+                            title=_("Follow-up planned for %(date)s") % {"date": due}, text=follow_up.action)
         if follow_up.done_on:
             yield TimelineEntry(at=follow_up.done_on, kind="follow_up_done", actor=follow_up.done_by,
                                 title=_("Follow-up done"), text=follow_up.action)

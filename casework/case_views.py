@@ -105,7 +105,9 @@ def review_queue(request):
     cases = Case.objects.visible_to(request.user).pending_review().with_list_details()
     page = Paginator(cases, CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "casework/cases/queue.html", {
-        "page": page, "ticked": {value.partition(":")[0] for value in request.POST.getlist("case")}, "comment": request.POST.get("comment", ""),
+        "page": page,
+        "ticked": {value.partition(":")[0] for value in request.POST.getlist("case")},
+        "comment": request.POST.get("comment", ""),
     })
 
 

@@ -250,7 +250,7 @@ class CaseViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListMode
     @extend_schema(responses=inline_serializer("TimelineEntry", {
         "at": serializers.DateTimeField(), "kind": serializers.CharField(), "title": serializers.CharField(),
         "actor": serializers.CharField(allow_null=True), "text": serializers.CharField(),
-        "confidential": serializers.BooleanField(),
+        "confidential": serializers.BooleanField(), "url": serializers.CharField(),
     }, many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
@@ -260,7 +260,7 @@ class CaseViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListMode
         return Response([
             {"at": entry.at, "kind": entry.kind, "title": entry.title,
              "actor": entry.actor.username if entry.actor else None, "text": entry.text,
-             "confidential": entry.confidential}
+             "confidential": entry.confidential, "url": entry.url}
             for entry in timeline_for(case, request.user)
         ])
 
@@ -314,7 +314,8 @@ class CaseNoteViewSet(CaseChildMixin, mixins.ListModelMixin, mixins.CreateModelM
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         note, created = case_services.add_note(actor=request.user, case=self.get_case(), **serializer.validated_data)
-        return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(self.get_serializer(note).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

@@ -175,6 +175,7 @@ def test_notes_follow_ups_and_assessment_from_the_case_page(as_user, draft_case,
     assert (note.confidential, note.author) == (True, caseworker)
     assert (follow_up.assigned_to, follow_up.done_on) == (caseworker, datetime.date.today())
     assert draft_case.priority == "high"
+    assert "Follow-up done" in page(client, f"/cases/{draft_case.pk}/")
 
 
 def test_a_stale_assessment_form_is_refused(as_user, draft_case, caseworker, supervisor):
@@ -203,3 +204,16 @@ def test_the_navigation_shows_cases_and_the_queue_to_whom_they_concern(as_user, 
     assert "/cases/review/" in page(as_user(supervisor), "/cases/")
     nav = page(as_user(caseworker), "/cases/")
     assert 'href="/cases/"' in nav and "/cases/review/" not in nav
+
+
+def test_the_review_queue_query_count_does_not_grow(as_user, caseworker, household, supervisor,
+                                                   django_assert_max_num_queries):
+    client = as_user(supervisor)
+    move(open_case(caseworker, household), caseworker, "submit")
+    page(client, "/cases/review/")
+    with django_assert_max_num_queries(8) as few:
+        page(client, "/cases/review/")
+    for _ in range(10):
+        move(open_case(caseworker, household), caseworker, "submit")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page(client, "/cases/review/")
