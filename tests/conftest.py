@@ -5,6 +5,8 @@
 - `outsider` (field officer of another organisation at the same Tumbes site)
 - `partner` (partner agency)
 """
+import importlib
+
 import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -19,6 +21,22 @@ def english_messages_outside_requests():
     """Service tests read messages in English; requests still pick the language the user asks for."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def peru_locations(request):
+    """A transactional test (threads, browser) ends by emptying every table, the rows that the data
+    migrations loaded included; the next transactional test gets the locations back here."""
+    marker = request.node.get_closest_marker("django_db")
+    if not ((marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    from casework.models import Location
+
+    if not Location.objects.exists():
+        importlib.import_module("casework.migrations.0002_peru_locations").load_locations(apps, None)
 
 
 @pytest.fixture
