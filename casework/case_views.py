@@ -58,7 +58,8 @@ def case_list(request):
     """Caseworkers land on the cases assigned to them, supervisors on every case of the organisation."""
     require(request.user, "case", "list")
     cases = Case.objects.visible_to(request.user).with_list_details()
-    if request.user.role == Role.CASEWORKER and request.GET.get("all") != "1":
+    mine_only = request.user.role == Role.CASEWORKER and request.GET.get("all") != "1"
+    if mine_only:
         cases = cases.assigned_to(request.user)
     form = CaseListFilterForm(request.GET or None)
     if form.is_valid():
@@ -68,13 +69,18 @@ def case_list(request):
             cases = cases.filter(priority=form.cleaned_data["priority"])
         if form.cleaned_data["overdue"]:
             cases = cases.with_overdue_follow_ups()
-    cases = cases.order_by("-overdue_follow_ups", "-priority_rank", "-opened_at", "id")
+    if mine_only:
+        # A caseworker's own cases are few: what needs doing first comes first.
+        cases = cases.order_by("-overdue_follow_ups", "-priority_rank", "-opened_at", "id")
+    else:
+        # A whole organisation's cases are many: newest first, by index; overdue ones are marked in the rows.
+        cases = cases.order_by("-opened_at", "id")
     page = Paginator(cases, CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "casework/cases/list.html", {
         "page": page, "form": form, "query": query.urlencode(),
-        "mine_only": request.user.role == Role.CASEWORKER and request.GET.get("all") != "1",
+        "mine_only": mine_only,
     })
 
 

@@ -462,6 +462,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "submitted_at"], name="case_queue_idx"),
             models.Index(fields=["assigned_to", "status"], name="case_caseworker_idx"),
+            # Lists show the newest first: walking this index, a page joins its 50 rows and no more.
+            models.Index(fields=["organisation", "-opened_at", "id"], name="case_org_newest_idx"),
         ]
 
     def __str__(self):
