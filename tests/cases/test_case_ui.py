@@ -217,3 +217,14 @@ def test_the_review_queue_query_count_does_not_grow(as_user, caseworker, househo
         move(open_case(caseworker, household), caseworker, "submit")
     with django_assert_max_num_queries(len(few.captured_queries)):
         page(client, "/cases/review/")
+
+
+def test_the_household_page_lists_the_cases_the_user_may_see(as_user, caseworker, household, child, oim, tumbes):
+    from tests.factories import UserFactory
+
+    mine = open_case(caseworker, individual=child)
+    other = UserFactory(username="ceci", role="caseworker", organisation=oim, sites=[tumbes])
+    hidden = open_case(other, household)
+    html = page(as_user(caseworker), f"/registry/{household.pk}/")
+    assert mine.case_number in html and "Samuel" in html
+    assert hidden.case_number not in html
