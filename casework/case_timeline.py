@@ -80,14 +80,17 @@ def status_changes(case, user):
 
 @timeline_provider
 def assessments(case, user):
-    # The sensitive details stay on the assessment itself; the timeline says what was decided.
+    # Codes such as SV (sexual violence) are as sensitive as the details: others see the priority only.
+    sensitive = case.can_read_sensitive(user)
     for assessment in case.assessments.select_related("assessed_by"):
         title = _("Vulnerability assessment: priority %(priority)s") % {
             "priority": str(assessment.get_priority_override_display() or assessment.get_computed_priority_display())
             .lower()}
-        text = ", ".join(assessment.specific_needs)
-        if assessment.priority_override:
-            text += " · " + _("set by hand: %(reason)s") % {"reason": assessment.override_reason}
+        text = ""
+        if sensitive:
+            text = ", ".join(assessment.specific_needs)
+            if assessment.priority_override:
+                text += " · " + _("set by hand: %(reason)s") % {"reason": assessment.override_reason}
         yield TimelineEntry(at=assessment.assessed_at, kind="assessment", title=title, actor=assessment.assessed_by,
                             text=text)
 

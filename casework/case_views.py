@@ -199,11 +199,9 @@ def case_assess(request, pk):
     case = visible_case(request.user, pk)
     latest = case.assessments.first()
     initial = {"version": case.version}
-    if latest is not None:
-        initial.update(specific_needs=latest.specific_needs, priority_override=latest.priority_override,
-                       override_reason=latest.override_reason)
-        if case.can_read_sensitive(request.user):
-            initial["details"] = latest.details
+    if latest is not None and case.can_read_sensitive(request.user):
+        initial.update(specific_needs=latest.specific_needs, details=latest.details,
+                       priority_override=latest.priority_override, override_reason=latest.override_reason)
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

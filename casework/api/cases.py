@@ -110,7 +110,8 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
-    """One case: also its latest assessment (its details only for those who may read them)."""
+    """One case: also its latest assessment, whose codes, details and override reason only the assigned
+    caseworker and the supervisors read (others get null: the priority is on the case)."""
 
     latest_assessment = serializers.SerializerMethodField()
 
@@ -123,7 +124,7 @@ class CaseDetailSerializer(CaseSerializer):
             return None
         data = AssessmentSerializer(assessment).data
         if not case.can_read_sensitive(self.context["request"].user):
-            data["details"] = None
+            data.update(specific_needs=None, details=None, override_reason=None)
         return data
 
 

@@ -151,10 +151,12 @@ def test_the_case_page_shows_the_full_timeline(as_user, approved_case, caseworke
 
 def test_confidential_notes_and_details_stay_hidden_from_the_officer_who_opened_the_case(
         as_user, officer, household, caseworker):
-    case = open_case(officer, household, assigned_to="camila", details="Threatened by a gang.")
+    case = open_case(officer, household, needs=["SV-VA"], assigned_to="camila", details="Threatened by a gang.")
     case_services.add_note(actor=caseworker, case=case, text="Disclosed abuse.", confidential=True)
     html = page(as_user(officer), f"/cases/{case.pk}/")
-    assert "Disclosed abuse." not in html and "Threatened by a gang." not in html
+    assert "Disclosed abuse." not in html and "Threatened by a gang." not in html and "SV-VA" not in html
+    assert "priority-critical" in html
+    assert 'value="SV-VA" selected' not in page(as_user(officer), f"/cases/{case.pk}/assessment/")
     assert "Only the assigned caseworker and the supervisors can read the details." in html
 
 

@@ -189,12 +189,19 @@ def test_the_assessment_action_sets_the_priority_and_an_override_needs_a_reason(
     assert done.json()["latest_assessment"]["computed_priority"] == "medium"
 
 
-def test_assessment_details_are_shown_only_to_the_caseworker_and_supervisors(
+def test_assessment_codes_and_details_are_shown_only_to_the_caseworker_and_supervisors(
         api_for, officer, household, caseworker, supervisor):
-    case = open_case(officer, household, assigned_to="camila", details="Threatened by a gang.")
-    details = {user.username: api_for(user).get(f"{URL}{case.pk}/").json()["latest_assessment"]["details"]
-               for user in (officer, caseworker, supervisor)}
-    assert details == {"alicia": None, "camila": "Threatened by a gang.", "sara": "Threatened by a gang."}
+    case = open_case(officer, household, needs=["SV-VF"], assigned_to="camila", details="Threatened by a gang.")
+    seen = {}
+    for user in (officer, caseworker, supervisor):
+        body = api_for(user).get(f"{URL}{case.pk}/").json()
+        seen[user.username] = (body["priority"], body["latest_assessment"]["specific_needs"],
+                               body["latest_assessment"]["details"])
+    assert seen == {"alicia": ("critical", None, None),
+                    "camila": ("critical", ["SV-VF"], "Threatened by a gang."),
+                    "sara": ("critical", ["SV-VF"], "Threatened by a gang.")}
+    timeline = api_for(officer).get(f"{URL}{case.pk}/timeline/").json()
+    assert "SV-VF" not in str(timeline)
 
 
 def test_filters_status_priority_assigned_to_site_and_overdue(api_for, caseworker, household, supervisor, officer):
