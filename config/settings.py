@@ -188,7 +188,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "ENUM_NAME_OVERRIDES": {"CasePriorityEnum": "casework.models.CasePriority"},
+    "ENUM_NAME_OVERRIDES": {
+        "CasePriorityEnum": "casework.models.CasePriority",
+        "CaseStatusEnum": "casework.models.CaseStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
