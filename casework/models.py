@@ -5,7 +5,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -390,3 +391,257 @@ class AuditEvent(models.Model):
         if isinstance(snapshot, dict):
             return [f"{name}: {value}" for name, value in snapshot.items()]
         return [f"{name}: {value}" for name, value in changes.items()]
+
+# =================================================================================================
+# Cases: a caseworker follows a household or one person, a supervisor reviews (DESIGN "Details pinned").
+# Kept in one section so that the registry classes above and the case classes below change apart.
+# =================================================================================================
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    APPROVED = "approved", _("Approved (active)")
+    CLOSED = "closed", _("Closed")
+
+
+class CasePriority(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+# Sorting by urgency needs an order the database knows; the text values sort alphabetically.
+PRIORITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class CaseCounter(models.Model):
+    """The last case number given by an organisation in a year (see RegistrationCounter: no gaps)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="one_case_counter_per_org_year")]
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Supervisors see every case of their organisation; caseworkers the cases assigned to them and
+        those they opened for households they still see; field officers those they opened."""
+        if not user.is_authenticated or not user.is_active or user.organisation_id is None:
+            return self.none()
+        own = self.filter(organisation_id=user.organisation_id)
+        if user.role == Role.SUPERVISOR:
+            return own
+        opened = Q(opened_by=user, household__in=Household.objects.visible_to(user))
+        if user.role == Role.CASEWORKER:
+            return own.filter(Q(assigned_to=user) | opened)
+        if user.role == Role.FIELD_OFFICER:
+            return own.filter(opened)
+        return self.none()
+
+    def pending_review(self):
+        return self.filter(status=CaseStatus.SUBMITTED).order_by("submitted_at", "id")
+
+    def assigned_to(self, user):
+        return self.filter(assigned_to=user)
+
+    def with_overdue_follow_ups(self):
+        return self.filter(Exists(FollowUp.objects.overdue().filter(case=OuterRef("pk"))))
+
+    def with_list_details(self):
+        """What every case list shows, in a fixed number of queries whatever the page size."""
+        open_follow_ups = FollowUp.objects.open().filter(case=OuterRef("pk"))
+        overdue_count = (
+            FollowUp.objects.overdue().filter(case=OuterRef("pk")).order_by()
+            .values("case").annotate(count=models.Count("pk")).values("count")
+        )
+        return self.select_related(
+            "household", "household__site", "individual", "assigned_to", "supervisor", "opened_by", "organisation"
+        ).annotate(
+            overdue_follow_ups=Coalesce(models.Subquery(overdue_count), 0),
+            next_follow_up_due=models.Subquery(open_follow_ups.order_by("due_on").values("due_on")[:1]),
+        )
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case_number = models.CharField(_("case number"), max_length=64, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cases", verbose_name=_("organisation")
+    )
+    # Always set: a case for one person carries that person's household, so that scoping by
+    # organisation and site follows one path.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases", verbose_name=_("household"))
+    individual = models.ForeignKey(
+        Individual, on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+        verbose_name=_("individual"),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    priority = models.CharField(_("priority"), max_length=16, choices=CasePriority.choices, default=CasePriority.LOW)
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(priority=value, then=models.Value(rank)) for value, rank in PRIORITY_RANK.items()),
+            default=models.Value(0),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="opened_cases", verbose_name=_("opened by"))
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    assigned_to = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        verbose_name=_("caseworker"),
+    )
+    supervisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="supervised_cases",
+        verbose_name=_("supervisor"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closure_reason = models.TextField(_("closure reason"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(closure_reason=""), name="closed_case_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "submitted_at"], name="case_queue_idx"),
+            models.Index(fields=["assigned_to", "status"], name="case_caseworker_idx"),
+            # Lists show the newest first: walking this index, a page joins its 50 rows and no more.
+            models.Index(fields=["organisation", "-opened_at", "id"], name="case_org_newest_idx"),
+        ]
+
+    def __str__(self):
+        return self.case_number
+
+    @property
+    def subject(self):
+        return self.individual or self.household
+
+    def can_read_sensitive(self, user):
+        """Assessment details and confidential notes: the assigned caseworker and the organisation's supervisors."""
+        if not user.is_authenticated or user.organisation_id != self.organisation_id:
+            return False
+        return user.role == Role.SUPERVISOR or (user.role == Role.CASEWORKER and self.assigned_to_id == user.pk)
+
+    def is_handled_by(self, user):
+        """Who works the case through its life: the assigned caseworker or a supervisor of the organisation."""
+        return user.organisation_id == self.organisation_id and (
+            user.role == Role.SUPERVISOR or self.assigned_to_id == user.pk
+        )
+
+
+class CaseEvent(models.Model):
+    """One status change of a case: who, when, from and to, and why."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_idx")]
+
+
+class VulnerabilityAssessment(models.Model):
+    """One assessment of a case; a new assessment is added, never edited, so earlier ones stay readable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessed by"))
+    assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now)
+    specific_needs = ArrayField(models.CharField(max_length=8), default=list, blank=True,
+                                verbose_name=_("specific needs"))
+    details = models.TextField(_("details"), blank=True)
+    computed_priority = models.CharField(_("computed priority"), max_length=16, choices=CasePriority.choices)
+    priority_override = models.CharField(_("priority override"), max_length=16, choices=CasePriority.choices,
+                                         blank=True)
+    override_reason = models.TextField(_("reason for the override"), blank=True)
+
+    class Meta:
+        ordering = ["-assessed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(priority_override="") | ~Q(override_reason=""), name="priority_override_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "-assessed_at"], name="assessment_case_idx")]
+
+    @property
+    def priority(self):
+        return self.priority_override or self.computed_priority
+
+
+class CaseNoteQuerySet(models.QuerySet):
+    def readable_by(self, user, case):
+        if case.can_read_sensitive(user):
+            return self
+        return self.filter(confidential=False)
+
+
+class CaseNote(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+    text = models.TextField(_("note"))
+    confidential = models.BooleanField(
+        _("confidential"), default=False,
+        help_text=_("Only the assigned caseworker and the supervisors can read a confidential note."),
+    )
+
+    objects = CaseNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["written_at"]
+        indexes = [models.Index(fields=["case", "written_at"], name="case_note_idx")]
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_on__isnull=True)
+
+    def overdue(self):
+        return self.open().filter(due_on__lt=timezone.localdate())
+
+
+class FollowUp(models.Model):
+    """An action planned on a case: what, who, by when, and when it was done."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    action = models.CharField(_("what"), max_length=300)
+    assigned_to = models.ForeignKey(User, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("who"))
+    due_on = models.DateField(_("due date"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        indexes = [models.Index(fields=["case", "due_on"], condition=Q(done_on__isnull=True),
+                                name="follow_up_open_idx")]
+
+    @property
+    def is_overdue(self):
+        return self.done_on is None and self.due_on < timezone.localdate()

@@ -15,6 +15,9 @@ REGISTRY_READERS = REGISTRARS | {ADMIN}
 # Who may read sensitive fields (GBV, torture and trafficking codes, protection narratives) of their
 # own organisation's records; case files narrow it further to the assigned caseworker.
 SENSITIVE_READERS = frozenset({CASEWORKER, SUPERVISOR})
+# Field officers open cases for the households they see; which cases each one sees is Case.visible_to's.
+CASE_STAFF = frozenset({FIELD_OFFICER, CASEWORKER, SUPERVISOR})
+CASE_HANDLERS = frozenset({CASEWORKER, SUPERVISOR})
 
 POLICY = {
     "household": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRARS,
@@ -34,10 +37,18 @@ POLICY = {
     "report": {"list": {SUPERVISOR, ME_OFFICER}, "retrieve": {SUPERVISOR, ME_OFFICER},
                "create": {SUPERVISOR, ME_OFFICER}, "export": {SUPERVISOR, ME_OFFICER}},
     "indicator": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
+    # Within these roles the case decides: only its assigned caseworker or a supervisor moves it on
+    # (case_services.allowed_actions), and confidential notes are for them only.
+    "case": {"list": CASE_STAFF, "retrieve": CASE_STAFF, "create": CASE_STAFF, "update": {SUPERVISOR},
+             "assess": CASE_STAFF, "timeline": CASE_STAFF, "priority_rules": EVERYONE,
+             "submit": CASE_HANDLERS, "approve": {SUPERVISOR}, "return": {SUPERVISOR}, "review": {SUPERVISOR},
+             "close": CASE_HANDLERS, "reopen": CASE_HANDLERS},
+    "case_note": {"list": CASE_STAFF, "create": CASE_STAFF},
+    "follow_up": {"list": CASE_STAFF, "create": CASE_STAFF, "complete": CASE_STAFF},
 }
 
 # DRF's action names mapped onto the policy's verbs.
-VIEWSET_ACTIONS = {"partial_update": "update", "destroy": "delete"}
+VIEWSET_ACTIONS = {"partial_update": "update", "destroy": "delete", "return_case": "return"}
 
 
 def can(user, resource, action):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -385,7 +385,14 @@ def _apply_member_changes(actor, individual, member):
 
 def _delete_member(actor, individual):
     audit.record_deleted(actor, individual, audit.snapshot(individual))
-    individual.delete()
+    try:
+        with transaction.atomic():
+            individual.delete()
+    except ProtectedError as error:
+        raise NotAllowed(
+            _("%(name)s has cases, assistance or referrals on record and cannot be removed from the household.")
+            % {"name": individual}
+        ) from error
 
 
 @transaction.atomic

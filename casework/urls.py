@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import case_views, views
 
 app_name = "casework"
 
@@ -15,4 +15,16 @@ urlpatterns = [
     path("people/<uuid:pk>/export/", views.person_export, name="person_export"),
     path("people/<uuid:pk>/anonymise/", views.person_anonymise, name="person_anonymise"),
     path("audit/", views.audit_trail, name="audit"),
+    path("registry/<uuid:household_pk>/open-case/", case_views.case_open, name="case_open"),
+    path("cases/", case_views.case_list, name="cases"),
+    path("cases/review/", case_views.review_queue, name="case_review"),
+    path("cases/priority-rules/", case_views.priority_rules, name="case_priority_rules"),
+    path("cases/<uuid:pk>/", case_views.case_detail, name="case"),
+    path("cases/<uuid:pk>/assessment/", case_views.case_assess, name="case_assess"),
+    path("cases/<uuid:pk>/assign/", case_views.case_assign, name="case_assign"),
+    path("cases/<uuid:pk>/notes/", case_views.case_note_add, name="case_note_add"),
+    path("cases/<uuid:pk>/follow-ups/", case_views.follow_up_add, name="case_follow_up_add"),
+    path("cases/<uuid:pk>/follow-ups/<uuid:follow_up_pk>/done/", case_views.follow_up_done,
+         name="case_follow_up_done"),
+    path("cases/<uuid:pk>/<slug:action>/", case_views.case_transition, name="case_transition"),
 ]

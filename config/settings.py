@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "casework.codes.ConsentPurpose",
         "OrganisationKindEnum": "casework.codes.OrganisationKind",
         "SiteKindEnum": "casework.codes.SiteKind",
+        "CasePriorityEnum": "casework.models.CasePriority",
+        "CaseStatusEnum": "casework.models.CaseStatus",
     },
 }
 

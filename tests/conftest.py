@@ -5,6 +5,8 @@
 - `outsider` (field officer of another organisation at the same Tumbes site)
 - `partner` (partner agency)
 """
+import importlib
+
 import pytest
 from django.utils import translation
 from rest_framework.test import APIClient

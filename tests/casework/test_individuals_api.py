@@ -80,3 +80,15 @@ def test_individuals_out_of_scope_answer_404(api_for, officer, colleague):
     person = register(colleague).members.first()
     assert api_for(officer).get(f"{URL}{person.pk}/").status_code == 404
     assert api_for(officer).delete(f"{URL}{person.pk}/").status_code == 404
+
+
+def test_a_member_with_a_case_is_not_removed(api_for, officer, caseworker):
+    from casework import case_services
+
+    household = register(officer, members=family(2))
+    spouse = household.members.get(relationship_to_head="spouse")
+    case_services.open_case(actor=caseworker, household=household, individual=spouse)
+    response = api_for(officer).delete(f"{URL}{spouse.pk}/")
+    assert response.status_code == 409
+    assert "cannot be removed" in response.json()["detail"] or "no se puede" in response.json()["detail"]
+    assert Individual.objects.filter(pk=spouse.pk).exists()
