@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.navigation",
+                "referrals.context_processors.notifications",
             ],
         },
     },
@@ -244,6 +245,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentPurposeEnum": "casework.codes.ConsentPurpose",
         "OrganisationKindEnum": "casework.codes.OrganisationKind",
         "SiteKindEnum": "casework.codes.SiteKind",
+        "ReferralStatusEnum": "referrals.codes.Status",
+        "UrgencyEnum": "referrals.codes.Urgency",
     },
 }
 
@@ -272,6 +275,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.nightly_rollups",
         "schedule": crontab(hour=2, minute=15),  # Lima time, after the day's back-entries
     },
+    # An emergency referral is due 24 h after it is sent: a quarter of an hour late is the most a
+    # supervisor hears of it late.
+    "flag-overdue-referrals": {"task": "referrals.tasks.flag_overdue_referrals", "schedule": 15 * 60},
 }
 
 # --- Logging --------------------------------------------------------------------------------
