@@ -9,9 +9,19 @@ import pytest
 
 from casework import services as casework_services
 from casework.codes import Role
+from config.celery import app as celery_app
 from referrals import services
 from referrals.models import ServiceOffer, ServiceType
 from tests.factories import OrganisationFactory, UserFactory, location, register
+
+
+@pytest.fixture
+def eager():
+    """Tasks queued after commit run at once, in the test (retries too)."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
