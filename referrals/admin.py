@@ -2,6 +2,7 @@
 from django.contrib import admin
 
 from casework.admin import PolicyAdmin, admin_site
+from casework.permissions import can
 from referrals.models import ServiceOffer, ServiceType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -38,7 +39,13 @@ class WebhookAttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, "webhook", "retrieve")
+
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
