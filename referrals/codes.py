@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Urgency(models.TextChoices):
@@ -20,13 +20,13 @@ ACKNOWLEDGE_WITHIN = {
 
 
 class Status(models.TextChoices):
-    SENT = "sent", _("Sent")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    COMPLETED = "completed", _("Completed")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    SENT = "sent", pgettext_lazy("referral", "Sent")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("referral", "Acknowledged")
+    ACCEPTED = "accepted", pgettext_lazy("referral", "Accepted")
+    DECLINED = "declined", pgettext_lazy("referral", "Declined")
+    COMPLETED = "completed", pgettext_lazy("referral", "Completed")
+    CLOSED = "closed", pgettext_lazy("referral", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("referral", "Cancelled")
 
 
 class ContactPreference(models.TextChoices):

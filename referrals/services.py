@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _, pgettext_lazy
 
 from casework import audit, services as casework_services
 from casework.codes import ConsentPurpose, Role
@@ -204,14 +204,14 @@ def _refusal(referral, user, action):
 
 
 ACTION_VERBS = {
-    "acknowledge": gettext_lazy("acknowledge"), "accept": gettext_lazy("accept"),
-    "decline": gettext_lazy("decline"), "complete": gettext_lazy("complete"),
-    "cancel": gettext_lazy("cancel"), "close": gettext_lazy("close"),
+    "acknowledge": pgettext_lazy("referral", "acknowledge"), "accept": pgettext_lazy("referral", "accept"),
+    "decline": pgettext_lazy("referral", "decline"), "complete": pgettext_lazy("referral", "complete"),
+    "cancel": pgettext_lazy("referral", "cancel"), "close": pgettext_lazy("referral", "close"),
 }
 ACTION_DONE = {
-    "acknowledge": gettext_lazy("acknowledged"), "accept": gettext_lazy("accepted"),
-    "decline": gettext_lazy("declined"), "complete": gettext_lazy("completed"),
-    "cancel": gettext_lazy("cancelled"), "close": gettext_lazy("closed"),
+    "acknowledge": pgettext_lazy("referral", "acknowledged"), "accept": pgettext_lazy("referral", "accepted"),
+    "decline": pgettext_lazy("referral", "declined"), "complete": pgettext_lazy("referral", "completed"),
+    "cancel": pgettext_lazy("referral", "cancelled"), "close": pgettext_lazy("referral", "closed"),
 }
 
 

@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from casework import audit, normalise
@@ -13,13 +14,17 @@ from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import Individual
 from casework.permissions import can
 from casework.services import has_consent
-from django.utils import timezone
 from referrals import pdf, services, sharing
 from referrals.filters import ReferralFilterSet
 from referrals.forms import ReferralForm, StepForm
 from referrals.models import Notification, Referral, ServiceType
 
 PAGE_SIZE = 50
+STEP_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge receipt"), "accept": gettext_lazy("Accept"),
+    "decline": gettext_lazy("Decline"), "complete": gettext_lazy("Report completion"),
+    "cancel": gettext_lazy("Cancel referral"), "close": gettext_lazy("Close referral"),
+}
 
 
 def require(user, action):
@@ -98,7 +103,7 @@ def referral_detail(request, pk):
     return render(request, "referrals/detail.html", {
         "referral": referral, "person": sharing.person(referral), "is_referrer": is_referrer,
         "events": referral.events.select_related("organisation", "actor") if is_referrer else None,
-        "steps": [(step, services.ACTION_VERBS[step], step in services.NOTE_REQUIRED or step == "cancel")
+        "steps": [(step, STEP_LABELS[step], step in services.NOTE_REQUIRED or step == "cancel")
                   for step in steps],
         "can_print": can(request.user, "referral", "print"),
     })
