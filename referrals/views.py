@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,7 +62,7 @@ def referral_new(request):
     try:
         individual = people.select_related("household__site__location__parent__parent__parent").get(
             pk=individual_id)
-    except (Individual.DoesNotExist, ValueError, InvalidInput):
+    except (Individual.DoesNotExist, ValidationError):
         raise Http404 from None
     service_type = ServiceType.objects.filter(is_active=True, code=request.GET.get("service") or
                                               request.POST.get("service")).first()

@@ -12,7 +12,7 @@ from casework.codes import Role
 from config.celery import app as celery_app
 from referrals import services
 from referrals.models import ServiceOffer, ServiceType
-from tests.factories import OrganisationFactory, UserFactory, location, register
+from tests.factories import UserFactory, location, register
 
 
 @pytest.fixture
