@@ -131,8 +131,8 @@ class ReferralQuerySet(models.QuerySet):
 
     def with_list_details(self):
         return self.select_related(
-            "individual", "referring_organisation", "receiving_organisation", "service_type", "referred_by",
-            "consent",
+            "individual__household", "referring_organisation", "receiving_organisation", "service_type",
+            "referred_by", "consent",
         )
 
 
@@ -153,8 +153,6 @@ class Referral(models.Model):
     reason = models.TextField(_("reason for referral"), max_length=1000)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.SPANISH)
     contact_preference = models.CharField(_("contact preference"), max_length=24, choices=ContactPreference.choices)
-    # Taken when the referral is sent, so that the partner reaches the person the way they agreed to.
-    contact = models.CharField(_("contact"), max_length=200, blank=True)
     consent_given = models.BooleanField(_("consent given"), default=False)
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals",
                                 verbose_name=_("consent record"))
@@ -211,6 +209,12 @@ class Referral(models.Model):
     @property
     def short_id(self):
         return str(self.pk)[:8].upper()
+
+    @property
+    def contact(self):
+        """Read from the registry, not copied: a new number reaches the partner, and anonymising the person
+        removes it from the referral too."""
+        return self.individual.phone or self.individual.household.phone
 
     @property
     def is_overdue(self):

@@ -126,7 +126,6 @@ def _create_referral(*, actor, id, individual, receiving_organisation, service_t
         raise InvalidInput(errors)
 
     now = timezone.now()
-    household = individual.household
     referral = Referral(
         id=id or uuid.uuid4(),
         individual=individual,
@@ -138,7 +137,6 @@ def _create_referral(*, actor, id, individual, receiving_organisation, service_t
         reason=reason,
         language=language,
         contact_preference=contact_preference,
-        contact=individual.phone or household.phone,
         consent_given=consent is not None,
         consent=consent,
         consent_exception="" if consent is not None else consent_exception,

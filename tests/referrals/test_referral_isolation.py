@@ -100,3 +100,13 @@ def test_the_web_pages_follow_the_same_scope(client, send, third_partner, partne
     client.force_login(partner)
     page = client.get(f"/referrals/{referral.pk}/").content.decode()
     assert "María José" in page and "SV-VA" not in page and referral.individual.document_number not in page
+
+
+def test_an_anonymised_person_reaches_the_partner_anonymised(api_for, partner, admin_user, send, woman):
+    from casework import privacy
+
+    referral = send()
+    privacy.anonymise_person(actor=admin_user, individual=woman)
+    person = api_for(partner).get(f"{URL}{referral.pk}/").json()["person"]
+    assert person["given_name"] == privacy.ANONYMISED_NAME
+    assert person["contact"] != "+51987654321"

@@ -78,3 +78,12 @@ def test_field_officers_cannot_send_referrals(client, officer):
     client.force_login(officer)
     assert client.get("/referrals/new/").status_code == 403
     assert client.get("/referrals/").status_code == 403
+
+
+def test_a_person_out_of_scope_or_a_bad_id_answers_404(client, caseworker, outsider, hias_offer):
+    from tests.factories import register
+
+    elsewhere = register(outsider).members.first()
+    client.force_login(caseworker)
+    assert client.get("/referrals/new/", {"individual": elsewhere.pk}).status_code == 404
+    assert client.get("/referrals/new/", {"individual": "not-a-uuid"}).status_code == 404
