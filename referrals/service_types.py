@@ -15,3 +15,10 @@ SERVICE_TYPES = [
     ("education", _("Education"), "education", "ED-01"),
     ("cash", _("Cash"), "multipurpose_cash", "MPC-01"),
 ]
+
+
+def install(service_type_model, indicator_model):
+    """Lay the service types (idempotent); the migration and the tests' fixtures call it."""
+    for code, name, sector, indicator in SERVICE_TYPES:
+        service_type_model.objects.update_or_create(code=code, defaults={
+            "name": name, "sector": sector, "indicator": indicator_model.objects.filter(code=indicator).first()})

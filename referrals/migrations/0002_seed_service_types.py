@@ -1,14 +1,10 @@
 from django.db import migrations
 
-from referrals.service_types import SERVICE_TYPES
+from referrals.service_types import SERVICE_TYPES, install
 
 
 def seed(apps, schema_editor):
-    ServiceType = apps.get_model("referrals", "ServiceType")
-    Indicator = apps.get_model("reporting", "Indicator")
-    for code, name, sector, indicator in SERVICE_TYPES:
-        ServiceType.objects.update_or_create(code=code, defaults={
-            "name": name, "sector": sector, "indicator": Indicator.objects.filter(code=indicator).first()})
+    install(apps.get_model("referrals", "ServiceType"), apps.get_model("reporting", "Indicator"))
 
 
 def unseed(apps, schema_editor):

@@ -10,8 +10,10 @@ import pytest
 from casework import services as casework_services
 from casework.codes import Role
 from config.celery import app as celery_app
-from referrals import services
+from referrals import service_types as service_types_module, services
 from referrals.models import ServiceOffer, ServiceType
+from reporting.indicators import INDICATORS
+from reporting.models import Indicator
 from tests.factories import UserFactory, location, register
 
 
@@ -25,8 +27,19 @@ def eager():
 
 
 @pytest.fixture
-def gbv(db):
-    return ServiceType.objects.get(code="gbv_case_management")
+def service_types(db):
+    """The seeded catalogue; laid again when a transactional (browser) test emptied the tables."""
+    if not ServiceType.objects.exists():
+        for code, sector, name, activity in INDICATORS:
+            Indicator.objects.get_or_create(code=code, defaults={"sector": sector, "name": name,
+                                                                 "activity_name": activity})
+        service_types_module.install(ServiceType, Indicator)
+    return ServiceType.objects.all()
+
+
+@pytest.fixture
+def gbv(service_types):
+    return service_types.get(code="gbv_case_management")
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@ from referrals.service_types import SERVICE_TYPES
 from tests.factories import OrganisationFactory, location
 
 
-def test_the_eleven_service_types_are_seeded_with_sector_and_indicator(db):
+def test_the_eleven_service_types_are_seeded_with_sector_and_indicator(service_types):
     assert set(ServiceType.objects.values_list("code", flat=True)) == {row[0] for row in SERVICE_TYPES}
     gbv = ServiceType.objects.select_related("indicator").get(code="gbv_case_management")
     assert (gbv.sector, gbv.indicator.code) == ("gbv", "GBV-01")
     assert ServiceType.objects.filter(indicator__isnull=True).count() == 0
 
 
-def test_service_types_show_in_the_readers_language(api_for, partner):
+def test_service_types_show_in_the_readers_language(api_for, partner, service_types):
     answer = api_for(partner).get("/api/v1/service-types/gbv_case_management/", HTTP_ACCEPT_LANGUAGE="es")
     assert answer.json()["name"] == "Gestión de casos de VBG"
 
