@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from casework import audit, normalise
 from casework.codes import ConsentPurpose
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
-from casework.models import Individual
+from casework.models import AuditEvent, Individual
 from casework.permissions import can
 from casework.services import has_consent
 from referrals import pdf, services, sharing
@@ -135,7 +135,7 @@ def referral_step(request, pk, step):
 def referral_pdf(request, pk):
     require(request.user, "print")
     referral = visible_referral(request.user, pk)
-    audit.record(actor=request.user, action="export", instance=referral, changes={"what": "referral_form_pdf"})
+    audit.record(actor=request.user, action=AuditEvent.Action.EXPORT, instance=referral, changes={"what": "referral_form_pdf"})
     response = HttpResponse(pdf.referral_form(referral), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="referral-{referral.short_id}.pdf"'
     return response
