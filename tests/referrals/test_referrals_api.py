@@ -225,3 +225,12 @@ def test_filters_select_direction_status_and_overdue(api_for, caseworker, partne
     assert client.get(URL, {"overdue": "true"}).json()["count"] == 1
     assert client.get(URL, {"service_type": "gbv_case_management", "receiving_organisation": "HIAS"}
                       ).json()["count"] == 2
+
+
+def test_a_refusal_is_explained_in_spanish_by_default(api_for, partner, send):
+    referral = send()
+    client = api_for(partner)
+    client.post(f"{URL}{referral.pk}/acknowledge/")
+    answer = client.post(f"{URL}{referral.pk}/acknowledge/")
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == "Esta derivación está recibida: no puede ser recibida ahora."
