@@ -26,6 +26,7 @@ from referrals.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from reporting import activity
 
 REASON_MAX = 1000
 
@@ -244,8 +245,22 @@ def transition(*, actor, referral, action, note="", expected_version=None):
     ReferralEvent.objects.create(referral=referral, at=now, actor=actor, organisation_id=actor.organisation_id,
                                  from_status=previous, to_status=target, note=note)
     audit.record_updated(actor, referral, before)
+    if target == Status.COMPLETED:
+        _record_service_delivered(referral, on=timezone.localdate(now))
     queue_webhooks(referral, f"referral.{target}")
     return referral
+
+
+def _record_service_delivered(referral, *, on):
+    """The person reached by the receiving organisation under the service's RMRP indicator: what the
+    monthly report counts for a completed referral."""
+    service_type = referral.service_type
+    if service_type.indicator_id is None:
+        return
+    individual = Individual.objects.select_related("household__site__location").get(pk=referral.individual_id)
+    activity.record(source_type=activity.SOURCE_REFERRAL, source_id=referral.pk, people=[individual],
+                    organisation=referral.receiving_organisation, site=individual.household.site,
+                    indicator=service_type.indicator, date=on)
 
 
 # --- overdue ------------------------------------------------------------------------------------

@@ -234,3 +234,18 @@ def test_a_refusal_is_explained_in_spanish_by_default(api_for, partner, send):
     answer = client.post(f"{URL}{referral.pk}/acknowledge/")
     assert answer.status_code == 409
     assert answer.json()["detail"] == "Esta derivación está recibida: no puede ser recibida ahora."
+
+
+def test_a_completed_referral_counts_for_the_receiving_organisation_in_the_report(partner, caseworker, send, woman):
+    from referrals import services
+    from reporting.models import Activity
+
+    referral = send()
+    for step, note in [("acknowledge", ""), ("accept", ""), ("complete", "Safety plan agreed.")]:
+        assert not Activity.objects.exists()
+        referral = services.transition(actor=partner, referral=referral, action=step, note=note)
+    reached = Activity.objects.select_related("indicator", "organisation").get()
+    assert (reached.person_id, reached.indicator.code, reached.organisation.code) == (woman.pk, "GBV-01", "HIAS")
+    assert (reached.source_type, reached.source_id) == ("referral", str(referral.pk))
+    services.transition(actor=caseworker, referral=referral, action="close")
+    assert Activity.objects.count() == 1
