@@ -176,10 +176,7 @@ TRANSITIONS = {
 }
 # The text each action needs, and where it is kept.
 NOTE_FIELDS = {"decline": "decline_reason", "complete": "outcome", "cancel": "cancel_reason"}
-NOTE_REQUIRED = {
-    "decline": "reason",
-    "complete": "outcome",
-}
+NOTE_REQUIRED = {"decline": "reason", "complete": "outcome"}
 
 
 def allowed_actions(referral, user):

@@ -164,3 +164,22 @@ def test_no_webhook_is_queued_inside_the_transaction(endpoint, receiver, send, d
         send()
     assert len(callbacks) == 1
     assert receiver.received == []
+
+
+def test_the_deliveries_list_takes_the_same_queries_for_any_page_size(
+        endpoint, receiver, send, eager, django_capture_on_commit_callbacks, api_for, admin_user, settings,
+        django_assert_max_num_queries):
+    settings.CAMINOS_2FA_REQUIRED_ROLES = []
+    client = api_for(admin_user)
+    client.get("/api/v1/webhook-deliveries/")
+    with django_capture_on_commit_callbacks(execute=True):
+        send()
+    with django_assert_max_num_queries(5) as small:
+        client.get("/api/v1/webhook-deliveries/")
+    receiver.answers = [500, 500]
+    for _index in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            send()
+    with django_assert_max_num_queries(5) as large:
+        assert client.get("/api/v1/webhook-deliveries/").json()["count"] == 4
+    assert len(small.captured_queries) == len(large.captured_queries)
