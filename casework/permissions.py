@@ -45,6 +45,17 @@ POLICY = {
              "close": CASE_HANDLERS, "reopen": CASE_HANDLERS},
     "case_note": {"list": CASE_STAFF, "create": CASE_STAFF},
     "follow_up": {"list": CASE_STAFF, "create": CASE_STAFF, "complete": CASE_STAFF},
+    # Partners see referrals addressed to or sent by their organisation (ReferralQuerySet.visible_to),
+    # through the minimal fields only; which side may take which step is the referral service's rule.
+    "referral": {"list": {CASEWORKER, SUPERVISOR, PARTNER}, "retrieve": {CASEWORKER, SUPERVISOR, PARTNER},
+                 "create": {CASEWORKER, SUPERVISOR}, "cancel": {CASEWORKER, SUPERVISOR},
+                 "close": {CASEWORKER, SUPERVISOR}, "acknowledge": {CASEWORKER, SUPERVISOR, PARTNER},
+                 "accept": {CASEWORKER, SUPERVISOR, PARTNER}, "decline": {CASEWORKER, SUPERVISOR, PARTNER},
+                 "complete": {CASEWORKER, SUPERVISOR, PARTNER}, "print": {CASEWORKER, SUPERVISOR, PARTNER},
+                 "response_times": {SUPERVISOR, ME_OFFICER, PARTNER}},
+    "service": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
+    "webhook": {"list": {ADMIN}, "retrieve": {ADMIN}, "create": {ADMIN}, "update": {ADMIN}},
+    "notification": {"list": EVERYONE, "read": EVERYONE},
 }
 
 # DRF's action names mapped onto the policy's verbs.

@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.navigation",
+                "referrals.context_processors.notifications",
             ],
         },
     },
@@ -246,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "SiteKindEnum": "casework.codes.SiteKind",
         "CasePriorityEnum": "casework.models.CasePriority",
         "CaseStatusEnum": "casework.models.CaseStatus",
+        "ReferralStatusEnum": "referrals.codes.Status",
+        "UrgencyEnum": "referrals.codes.Urgency",
     },
 }
 
@@ -274,6 +277,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.nightly_rollups",
         "schedule": crontab(hour=2, minute=15),  # Lima time, after the day's back-entries
     },
+    # An emergency referral is due 24 h after it is sent: a quarter of an hour late is the most a
+    # supervisor hears of it late.
+    "flag-overdue-referrals": {"task": "referrals.tasks.flag_overdue_referrals", "schedule": 15 * 60},
 }
 
 # --- Logging --------------------------------------------------------------------------------
