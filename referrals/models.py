@@ -154,6 +154,9 @@ class Referral(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.SPANISH)
     contact_preference = models.CharField(_("contact preference"), max_length=24, choices=ContactPreference.choices)
     consent_given = models.BooleanField(_("consent given"), default=False)
+    case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="referrals", verbose_name=_("case"),
+                             help_text=_("The case the referral is made from; never shown to the partner."))
     consent = models.ForeignKey(Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="referrals",
                                 verbose_name=_("consent record"))
     consent_exception = models.CharField(_("referral without consent"), max_length=32,

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext_lazy
 
 from casework import audit, services as casework_services
+from casework.case_timeline import case_people
 from casework.codes import ConsentPurpose, Role
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
-from casework.models import AuditEvent, Consent, Individual, Organisation, User
+from casework.models import AuditEvent, Case, Consent, Individual, Organisation, User
 from referrals import sharing
 from referrals.codes import ACKNOWLEDGE_WITHIN, ConsentException, ContactPreference, Language, Status, Urgency
 from referrals.models import (
@@ -75,8 +76,13 @@ def _lookup(model, value, field):
 @transaction.atomic
 def _create_referral(*, actor, id, individual, receiving_organisation, service_type, urgency, reason,
                      contact_preference, language=Language.SPANISH, consent_exception="",
-                     exception_justification=""):
+                     exception_justification="", case=None):
     errors = {}
+    if case is not None and (
+            not Case.objects.visible_to(actor).filter(pk=case.pk).exists()
+            or not isinstance(individual, Individual)
+            or not case_people(case).filter(pk=individual.pk).exists()):
+        errors["case"] = [_("Choose one of your cases about this person.")]
     if actor.role not in {Role.CASEWORKER, Role.SUPERVISOR} or actor.organisation_id is None:
         raise NotAllowed(_("Only caseworkers and supervisors send referrals."))
     if not isinstance(individual, Individual) or \
@@ -133,6 +139,7 @@ def _create_referral(*, actor, id, individual, receiving_organisation, service_t
         referring_organisation_id=actor.organisation_id,
         referred_by=actor,
         receiving_organisation=receiving_organisation,
+        case=case,
         service_type=service_type,
         urgency=urgency,
         reason=reason,

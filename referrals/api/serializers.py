@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.models import Individual, Organisation
+from casework.models import Case, Individual, Organisation
 from referrals import sharing
 from referrals.codes import ConsentException, ContactPreference, Language, Urgency
 from referrals.models import (
@@ -35,7 +35,7 @@ class ReferralEventSerializer(serializers.ModelSerializer):
 
 
 # Only the referring organisation reads these: its own person, caseworker and history.
-REFERRER_ONLY = ("individual", "referred_by", "exception_justification", "cancel_reason", "events")
+REFERRER_ONLY = ("individual", "case", "referred_by", "exception_justification", "cancel_reason", "events")
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -55,7 +55,7 @@ class ReferralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referral
         fields = [
-            "id", "individual", "referring_organisation", "referred_by", "receiving_organisation", "service_type",
+            "id", "individual", "case", "referring_organisation", "referred_by", "receiving_organisation", "service_type",
             "urgency", "reason", "language", "contact_preference", "person", "consent_given", "consent_scope",
             "consent_exception", "exception_justification", "status", "due_at", "overdue", "sent_at",
             "acknowledged_at", "accepted_at", "declined_at", "decline_reason", "completed_at", "outcome",
@@ -99,12 +99,15 @@ class ReferralCreateSerializer(serializers.Serializer):
         choices=ConsentException.choices, required=False, allow_blank=True,
         help_text=_("Only without the person's consent: the exception the referral is made under."))
     exception_justification = serializers.CharField(required=False, allow_blank=True)
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False, allow_null=True,
+                                              help_text=_("The case the referral is made from, if any."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
             self.fields["individual"].queryset = Individual.objects.visible_to(request.user)
+            self.fields["case"].queryset = Case.objects.visible_to(request.user)
 
 
 class TransitionSerializer(serializers.Serializer):
