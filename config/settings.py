@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "SiteKindEnum": "casework.codes.SiteKind",
         "CasePriorityEnum": "casework.models.CasePriority",
         "CaseStatusEnum": "casework.models.CaseStatus",
+        "PopulationTypeEnum": "casework.codes.PopulationType",
     },
 }
 

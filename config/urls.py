@@ -16,6 +16,7 @@ api_v1 = [
         SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include("casework.api.urls")),
     path("", include("reporting.api_urls")),
+    path("", include("distributions.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,5 +28,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin_site.urls),
     path("reports/", include("reporting.urls")),
+    path("distributions/", include("distributions.urls")),
     path("", include("casework.urls")),
 ]
