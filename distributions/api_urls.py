@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from distributions.api import views
@@ -11,4 +12,9 @@ router.register("distributions", views.ReceiptViewSet, basename="receipt")
 router.register("stock/movements", views.StockMovementViewSet, basename="stock-movement")
 router.register("stock", views.StockBalanceViewSet, basename="stock")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("distribution-rounds/<uuid:pk>/roster.csv", views.RoundViewSet.as_view({"get": "roster_csv"}),
+         name="distribution-round-roster-csv"),
+    path("distribution-rounds/<uuid:pk>/roster.pdf", views.RoundViewSet.as_view({"get": "roster_pdf"}),
+         name="distribution-round-roster-pdf"),
+] + router.urls

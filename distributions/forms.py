@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +40,8 @@ class RoundForm(forms.Form):
 
 class RuleForm(forms.Form):
     commodity = CommodityChoiceField(label=_("Commodity"), queryset=Commodity.objects.filter(is_active=True))
-    per = forms.ChoiceField(label=_("Per"), choices=EntitlementRule.Per.choices)
+    # The initial value matters: a blank row posts it back and must still count as unchanged.
+    per = forms.ChoiceField(label=_("Per"), choices=EntitlementRule.Per.choices, initial=EntitlementRule.Per.HOUSEHOLD)
     quantity = forms.DecimalField(label=_("Quantity"), min_value=0, max_digits=12, decimal_places=2)
     household_size_min = forms.IntegerField(label=_("Household size from"), required=False, min_value=0)
     household_size_max = forms.IntegerField(label=_("Household size to"), required=False, min_value=0)
@@ -76,6 +79,7 @@ class ReceiptForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.commodities = []
         for commodity, quantity in entitlement.lines:
+            quantity = Decimal(f"{quantity.normalize():f}")  # 2, not 2.00 or 2E+1
             self.fields[f"qty_{commodity.code}"] = forms.DecimalField(
                 label=f"{commodity.display_name} ({commodity.get_unit_display()})", min_value=0, max_value=quantity,
                 initial=quantity, max_digits=12, decimal_places=2,

@@ -116,15 +116,14 @@ class RoundViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListMod
         response["Content-Disposition"] = f'attachment; filename="roster-{round.pk}.{extension}"'
         return response
 
+    # Routed in api_urls.py without a trailing slash, like a file: /distribution-rounds/{id}/roster.csv
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
-    @action(detail=True, methods=["get"], url_path="roster.csv")
     def roster_csv(self, request, pk=None):
         """The roster to fill in: each eligible household with its entitlement; columns `received` and
         `distributed_on` are left for the officer."""
         return self._export(request, exports.roster_csv, "text/csv; charset=utf-8", "csv")
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], url_path="roster.pdf")
     def roster_pdf(self, request, pk=None):
         """The roster to print, with room for the date and the signature."""
         return self._export(request, exports.roster_pdf, "application/pdf", "pdf")
