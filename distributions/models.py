@@ -119,6 +119,9 @@ class DistributionRound(models.Model):
     def __str__(self):
         return self.name
 
+    def population_type_labels(self):
+        return [PopulationType(value).label for value in self.population_types]
+
     def is_eligible(self, household):
         return not self.population_types or household.population_type in self.population_types
 
