@@ -1,5 +1,6 @@
 """Distribution fixtures: a round at Tumbes planned by the supervisor, and stock to hand out."""
 import datetime
+import importlib
 
 import pytest
 from django.utils import timezone
@@ -48,3 +49,17 @@ def stocked(supervisor, tumbes):
 @pytest.fixture
 def catalogue(db):
     return {commodity.code: commodity for commodity in Commodity.objects.all()}
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """What migrations load (locations, the commodity catalogue), put back when an earlier transactional
+    test flushed the database. List it before the fixtures that need a site."""
+    from django.apps import apps
+
+    from casework.models import Location
+
+    if not Location.objects.exists():
+        importlib.import_module("casework.migrations.0002_peru_locations").load_locations(apps, None)
+    if not Commodity.objects.exists():
+        importlib.import_module("distributions.migrations.0002_seed_commodity_catalogue").seed(apps, None)

@@ -11,8 +11,7 @@ from tests.conftest import token_client
 from tests.distributions.conftest import add_stock, make_round
 from tests.factories import register
 
-# serialized_rollback: the catalogue and the locations come from migrations and must survive the flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/distributions/"
 
 
@@ -36,7 +35,7 @@ def in_thread(target, results, key):
     return thread
 
 
-def test_two_simultaneous_requests_give_one_receipt_and_one_409(officer, caseworker, served_scene):
+def test_two_simultaneous_requests_give_one_receipt_and_one_409(reference_data, officer, caseworker, served_scene):
     round, household = served_scene
     body = {"household": str(household.pk), "round": str(round.pk), "verification_method": "card_scanned"}
     clients = {"alicia": token_client(officer), "camila": token_client(caseworker)}
@@ -62,7 +61,7 @@ def test_two_simultaneous_requests_give_one_receipt_and_one_409(officer, casewor
 
 
 def test_a_request_that_passed_every_check_is_stopped_by_the_database_and_names_the_winner(
-        officer, caseworker, served_scene):
+        reference_data, officer, caseworker, served_scene):
     """The first receipt is written but not yet committed when the second request checks: only the
     unique index can stop the second one, and the answer still names the first."""
     round, household = served_scene
