@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -300,10 +300,11 @@ def _locked_balances(organisation_id, site, commodities):
     if not commodity_ids:
         return {}
     with connection.cursor() as cursor:
-        cursor.executemany(
+        cursor.execute(
             "INSERT INTO distributions_stockbalance (organisation_id, site_id, commodity_id, quantity, updated_at) "
-            "VALUES (%s, %s, %s, 0, now()) ON CONFLICT (organisation_id, site_id, commodity_id) DO NOTHING",
-            [(organisation_id, site.pk, commodity_id) for commodity_id in commodity_ids],
+            "SELECT %s, %s, commodity_id, 0, now() FROM unnest(%s::bigint[]) AS commodity_id "
+            "ON CONFLICT (organisation_id, site_id, commodity_id) DO NOTHING",
+            [organisation_id, site.pk, commodity_ids],
         )
     balances = StockBalance.objects.select_for_update().filter(
         organisation_id=organisation_id, site=site, commodity_id__in=commodity_ids
@@ -326,13 +327,17 @@ def _apply_movements(*, actor, organisation_id, site, changes, kind, errors_fiel
                  "left": _quantity_text(balance.quantity), "unit": commodity.get_unit_display()})
     if shortages:
         raise InvalidInput({errors_field: shortages})
-    movements = []
-    for commodity, quantity in changes.items():
-        balance = balances[commodity.pk]
-        balance.quantity += quantity
-        balance.save(update_fields=["quantity", "updated_at"])
-        movements.append(StockMovement(organisation_id=organisation_id, site=site, commodity=commodity, kind=kind,
-                                       quantity=quantity, recorded_by=actor, **movement_fields))
+    if changes:
+        StockBalance.objects.filter(pk__in=[balance.pk for balance in balances.values()]).update(
+            quantity=Case(*[When(pk=balances[commodity.pk].pk, then=F("quantity") + quantity)
+                            for commodity, quantity in changes.items()], default=F("quantity")),
+            updated_at=timezone.now(),
+        )
+    movements = [
+        StockMovement(organisation_id=organisation_id, site=site, commodity=commodity, kind=kind, quantity=quantity,
+                      recorded_by=actor, **movement_fields)
+        for commodity, quantity in changes.items()
+    ]
     StockMovement.objects.bulk_create(movements)
     return movements
 
@@ -435,14 +440,15 @@ def record_receipt(*, actor, household, round, verification_method, site=None, d
     first receipt; a second receipt for the household in the round raises AlreadyServed, also when two
     requests race (the partial unique index decides, and the loser reports the winner).
     """
-    if id is not None:
-        existing = _existing_receipt(actor, id)
-        if existing is not None:
-            return existing, False
     try:
         return _record_receipt(actor=actor, household=household, round=round,
                                verification_method=verification_method, site=site,
                                distributed_at=distributed_at, lines=lines, id=id), True
+    except AlreadyServed as refusal:
+        # A retry finds its own receipt as the one that served the household.
+        if id is not None and str(refusal.receipt.pk) == str(id):
+            return refusal.receipt, False
+        raise
     except IntegrityError:
         existing = _existing_receipt(actor, id) if id is not None else None
         if existing is not None:
@@ -512,6 +518,10 @@ def _clean_receipt(*, actor, household, round, verification_method, site, distri
     return site, distributed_at, cleaned_lines
 
 
+def _prefetched(instance, relation):
+    return relation in getattr(instance, "_prefetched_objects_cache", {})
+
+
 def _household_with_members(household):
     return Household.objects.prefetch_related("members").get(pk=household.pk)
 
@@ -525,13 +535,15 @@ def _round_with_rules(round):
 @transaction.atomic
 def _record_receipt(*, actor, household, round, verification_method, site, distributed_at, lines, id):
     now = timezone.now()
-    round = _round_with_rules(round)
-    household = _household_with_members(household)
-    if round.status != DistributionRound.Status.OPEN:
-        raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {"round": round})
+    if not _prefetched(round, "rules"):
+        round = _round_with_rules(round)
+    if not _prefetched(household, "members"):
+        household = _household_with_members(household)
     earlier = _active_receipt(household, round)
     if earlier is not None:
         raise AlreadyServed(earlier)
+    if round.status != DistributionRound.Status.OPEN:
+        raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {"round": round})
     entitlement = entitlement_for(household, round)
     site, distributed_at, cleaned_lines = _clean_receipt(
         actor=actor, household=household, round=round, verification_method=verification_method, site=site,

@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -105,8 +106,12 @@ class ReceiptSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["household"].queryset = Household.objects.visible_to(request.user)
-            self.fields["round"].queryset = DistributionRound.objects.visible_to(request.user)
+            # Fetched with what the entitlement needs, so that the service need not read them again.
+            self.fields["household"].queryset = Household.objects.visible_to(request.user).prefetch_related(
+                "members")
+            self.fields["round"].queryset = DistributionRound.objects.visible_to(request.user).select_related(
+                "site").prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related(
+                    "commodity")))
 
 
 class VoidSerializer(serializers.Serializer):
