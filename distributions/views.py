@@ -53,13 +53,10 @@ def visible_round(user, pk):
 
 
 def _add_errors(form, invalid):
-    for name, messages_ in invalid.errors.items():
-        target = name if name in form.fields else None
-        if isinstance(messages_, dict):
-            messages_ = [f"{key}: {' '.join(map(str, value))}" for key, value in messages_.items()]
-        for message in messages_:
-            form.add_error(target, message if isinstance(message, str) else " ".join(
-                f"{key}: {' '.join(value)}" for key, value in message.items()))
+    """A service's {field: [messages]} beside the form's fields, or above them."""
+    for name, field_messages in invalid.errors.items():
+        for message in field_messages:
+            form.add_error(name if name in form.fields else None, message)
 
 
 @login_required
