@@ -18,7 +18,8 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -215,8 +216,8 @@ def main():
     latencies, queries = [], []
     started = time.perf_counter()
     for household_id in household_ids:
-        body = {"id": str(uuid.uuid4()), "household": str(household_id), "round": str(distribution_round.pk), "site": site.code,
-                "verification_method": "card_scanned"}
+        body = {"id": str(uuid.uuid4()), "household": str(household_id), "round": str(distribution_round.pk),
+                "site": site.code, "verification_method": "card_scanned"}
         with CaptureQueriesContext(connection) as captured:
             request_started = time.perf_counter()
             response = client.post("/api/v1/distributions/", body, format="json")
@@ -228,8 +229,9 @@ def main():
     refusals = []
     for household_id in household_ids[:min(50, len(household_ids))]:
         request_started = time.perf_counter()
-        response = client.post("/api/v1/distributions/", {"household": str(household_id), "round": str(distribution_round.pk),
-                                                          "verification_method": "card_scanned"}, format="json")
+        body = {"household": str(household_id), "round": str(distribution_round.pk),
+                "verification_method": "card_scanned"}
+        response = client.post("/api/v1/distributions/", body, format="json")
         refusals.append((time.perf_counter() - request_started) * 1000)
         assert response.status_code == 409, response.content[:500]
 

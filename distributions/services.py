@@ -112,7 +112,8 @@ def entitlement_for(household, round):
         if rule.per == EntitlementRule.Per.HOUSEHOLD:
             quantity = rule.quantity
         else:
-            quantity = rule.quantity * sum(1 for member in members if _rule_matches_member(rule, member, round.starts_on))
+            matching = sum(1 for member in members if _rule_matches_member(rule, member, round.starts_on))
+            quantity = rule.quantity * matching
         if quantity:
             totals[rule.commodity] = totals.get(rule.commodity, Decimal(0)) + quantity
     ordered = dict(sorted(totals.items(), key=lambda item: item[0].code))
@@ -697,11 +698,20 @@ def _parse_day(text, round, today):
     return day, None
 
 
-@transaction.atomic
 def import_roster(*, actor, round, content):
     """Record the receipts of a roster completed on paper. Every row is checked first: any error and nothing
     is saved. Households already served in the round are skipped, so importing the same file twice changes
     nothing. Receipts carry the verification `signature`."""
+    try:
+        return _import_roster(actor=actor, round=round, content=content)
+    except IntegrityError:
+        # A household of the file was served at the table while the import ran; nothing was saved.
+        raise InvalidInput({"file": [_("A household of this roster was just served at the table. Import the file "
+                                       "again: that household will be skipped.")]}) from None
+
+
+@transaction.atomic
+def _import_roster(*, actor, round, content):
     # One import of a round at a time: a second one waits and then finds the first one's receipts.
     round = DistributionRound.objects.select_for_update().get(pk=round.pk)
     if round.status != DistributionRound.Status.OPEN:
@@ -715,6 +725,7 @@ def import_roster(*, actor, round, content):
     today = timezone.localdate()
     now = timezone.now()
     row_errors, planned, seen = {}, [], {}
+    known_ids = set(Receipt.objects.filter(round=round).values_list("pk", flat=True))
     result = ImportResult()
     for number, row in parsed:
         problems = []
@@ -764,7 +775,7 @@ def import_roster(*, actor, round, content):
             row_errors[number] = problems
             continue
         receipt_id = uuid.uuid5(IMPORT_NAMESPACE, f"{round.pk}:{roster_row.household.pk}")
-        if roster_row.receipt is not None or Receipt.objects.filter(pk=receipt_id).exists():
+        if roster_row.receipt is not None or receipt_id in known_ids:
             result.skipped.append(registration_number)
             continue
         planned.append((number, roster_row.household, day, lines, receipt_id))

@@ -13,7 +13,8 @@ def make_round(supervisor, site, *, rules=None, status="open", starts_on=None, e
     today = timezone.localdate()
     round, _created = services.create_round(
         actor=supervisor, site=site, name=fields.pop("name", "Ronda de noviembre"),
-        starts_on=starts_on or today - datetime.timedelta(days=7), ends_on=ends_on or today + datetime.timedelta(days=7),
+        starts_on=starts_on or today - datetime.timedelta(days=7),
+        ends_on=ends_on or today + datetime.timedelta(days=7),
         status=status, rules=rules if rules is not None else STANDARD_RULES, **fields,
     )
     return round
@@ -54,7 +55,7 @@ def catalogue(db):
 @pytest.fixture
 def reference_data(transactional_db):
     """What migrations load (locations, the commodity catalogue), put back when an earlier transactional
-    test flushed the database. List it before the fixtures that need a site."""
+    test flushed the database. Use it with `usefixtures`, which sets it up before the fixtures that need a site."""
     from django.apps import apps
 
     from casework.models import Location

@@ -11,7 +11,7 @@ from tests.conftest import token_client
 from tests.distributions.conftest import add_stock, make_round
 from tests.factories import register
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 URL = "/api/v1/distributions/"
 
 
@@ -35,7 +35,7 @@ def in_thread(target, results, key):
     return thread
 
 
-def test_two_simultaneous_requests_give_one_receipt_and_one_409(reference_data, officer, caseworker, served_scene):
+def test_two_simultaneous_requests_give_one_receipt_and_one_409(officer, caseworker, served_scene):
     round, household = served_scene
     body = {"household": str(household.pk), "round": str(round.pk), "verification_method": "card_scanned"}
     clients = {"alicia": token_client(officer), "camila": token_client(caseworker)}
@@ -61,7 +61,7 @@ def test_two_simultaneous_requests_give_one_receipt_and_one_409(reference_data, 
 
 
 def test_a_request_that_passed_every_check_is_stopped_by_the_database_and_names_the_winner(
-        reference_data, officer, caseworker, served_scene):
+        officer, caseworker, served_scene):
     """The first receipt is written but not yet committed when the second request checks: only the
     unique index can stop the second one, and the answer still names the first."""
     round, household = served_scene

@@ -5,12 +5,13 @@ from distributions.models import Receipt, StockBalance
 from tests.distributions.conftest import add_stock, make_round, reference_data  # noqa: F401 - a fixture
 from tests.factories import register
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("reference_data")]
 
 
 def test_an_officer_scans_a_card_confirms_the_entitlement_and_a_second_scan_is_stopped(
-        reference_data, page, login, officer, supervisor, tumbes):
-    round = make_round(supervisor, tumbes, name="Ronda Tumbes")
+        page, login, officer, supervisor, tumbes):
+    make_round(supervisor, tumbes, name="Ronda Tumbes")
     add_stock(supervisor, tumbes, food_basket=50, hygiene_kit=50, baby_kit=50, drinking_water=2000)
     household = register(officer)
 
