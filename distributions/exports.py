@@ -1,6 +1,7 @@
 """The round's roster as files to print and fill in where the connection is poor."""
 import csv
 import io
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,15 +38,15 @@ def roster_pdf(round):
     header += [f"{commodity.display_name} ({commodity.get_unit_display()})" for commodity in commodities]
     header += [_("Date"), _("Signature")]
     cell = styles["BodyText"].clone("cell", fontSize=8, leading=10)
-    table_rows = [[Paragraph(text, cell) for text in header]]
+    # Paragraph reads a little markup: names and labels are escaped so that "<" or "&" print as typed.
+    table_rows = [[Paragraph(escape(text), cell) for text in header]]
     for row in rows:
         entitled = row.entitlement.by_code()
         served = ""
         if row.receipt is not None:
             served = _("served %(day)s") % {"day": timezone.localdate(row.receipt.distributed_at).isoformat()}
         table_rows.append(
-            [row.household.registration_number, Paragraph(str(row.head or ""), cell),
-             str(len(row.household.members.all()))]
+            [row.registration_number, Paragraph(escape(row.head), cell), str(row.size)]
             + [services._quantity_text(entitled[c.code]) if c.code in entitled else "—" for c in commodities]
             + [served, ""]
         )
@@ -63,7 +64,7 @@ def roster_pdf(round):
         "round": round.name, "site": round.site.name, "start": round.starts_on.isoformat(),
         "end": round.ends_on.isoformat()}
     document.build([
-        Paragraph(title, styles["Heading2"]),
+        Paragraph(escape(title), styles["Heading2"]),
         Paragraph(_("%(count)s households. Write the date and have the person who receives sign.")
                   % {"count": len(rows)}, styles["BodyText"]),
         Spacer(1, 4 * mm),

@@ -3,9 +3,11 @@ and leaves audit rows; stock balances change only together with a ledger movemen
 import csv
 import io
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Prefetch, When
@@ -79,30 +81,32 @@ class Entitlement:
         return {commodity.code: quantity for commodity, quantity in self.quantities.items()}
 
 
-def _rule_matches_member(rule, member, on):
-    if rule.sex and member.sex != rule.sex:
+def _rule_matches_member(rule, sex, age):
+    if rule.sex and sex != rule.sex:
         return False
-    age = normalise.age_on(member.date_of_birth, on)
     if rule.age_min is not None and age < rule.age_min:
         return False
     return rule.age_max is None or age <= rule.age_max
 
 
-def entitlement_for(household, round):
+def entitlement_for(household, round, *, members=None):
     """What a household gets in a round: the one place where entitlement rules are applied.
 
     Ages are taken on the round's first day, so that the printed roster and the table agree.
-    Uses `household.members.all()` and `round.rules.all()`, so prefetch them when computing many.
+    Reads `household.members.all()` unless `members` (objects with `sex` and `date_of_birth`) are given, as
+    the roster does after reading every member of the round in one query; prefetch `round.rules`.
     """
     if not round.is_eligible(household):
         return Entitlement(eligible=False, reason=_(
             "Not eligible: this round is for %(types)s; the household is %(type)s."
         ) % {
             "types": ", ".join(str(PopulationType(value).label) for value in round.population_types),
-            "type": household.get_population_type_display(),
+            "type": PopulationType(household.population_type).label,
         })
-    members = list(household.members.all())
-    size = len(members)
+    if members is None:
+        members = household.members.all()
+    people = [(member.sex, normalise.age_on(member.date_of_birth, round.starts_on)) for member in members]
+    size = len(people)
     totals = {}
     for rule in round.rules.all():
         if rule.household_size_min is not None and size < rule.household_size_min:
@@ -112,8 +116,7 @@ def entitlement_for(household, round):
         if rule.per == EntitlementRule.Per.HOUSEHOLD:
             quantity = rule.quantity
         else:
-            matching = sum(1 for member in members if _rule_matches_member(rule, member, round.starts_on))
-            quantity = rule.quantity * matching
+            quantity = rule.quantity * sum(1 for sex, age in people if _rule_matches_member(rule, sex, age))
         if quantity:
             totals[rule.commodity] = totals.get(rule.commodity, Decimal(0)) + quantity
     ordered = dict(sorted(totals.items(), key=lambda item: item[0].code))
@@ -550,13 +553,13 @@ def _record_receipt(*, actor, household, round, verification_method, site, distr
         actor=actor, household=household, round=round, verification_method=verification_method, site=site,
         distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
     )
-    return _write_receipt(actor=actor, household=household, round=round, site=site, distributed_at=distributed_at,
+    return _write_receipt(actor=actor, household_id=household.pk, round=round, site=site, distributed_at=distributed_at,
                           verification_method=verification_method, lines=cleaned_lines, id=id or uuid.uuid4(),
                           now=now)
 
 
-def _write_receipt(*, actor, household, round, site, distributed_at, verification_method, lines, id, now):
-    receipt = Receipt(id=id, household=household, round=round, site=site, distributed_at=distributed_at,
+def _write_receipt(*, actor, household_id, round, site, distributed_at, verification_method, lines, id, now):
+    receipt = Receipt(id=id, household_id=household_id, round=round, site=site, distributed_at=distributed_at,
                       handed_over_by=actor, verification_method=verification_method)
     # Inserted first: a racing second receipt waits here on the unique index and fails, holding no stock lock.
     receipt.save(force_insert=True)
@@ -601,35 +604,50 @@ def void_receipt(*, actor, receipt, reason):
 
 @dataclass
 class RosterRow:
-    household: Household
-    head: Individual
+    household_id: uuid.UUID
+    registration_number: str
+    population_type: str
+    head: str
+    size: int
     entitlement: Entitlement
     receipt: Receipt = None
 
 
+class _Member(NamedTuple):
+    sex: str
+    date_of_birth: object
+
+
 def round_roster(round):
-    """Every eligible household of the round's organisation registered at its site, with its entitlement and
-    its receipt in the round when already served; in registration-number order."""
+    """Every eligible household of the round's organisation registered at its site, with its head, size,
+    entitlement and, when already served, its receipt in the round; in registration-number order.
+
+    Reads plain values in three queries: a round of 20,000 households must build in seconds."""
     round = _round_with_rules(round)
     households = Household.objects.filter(organisation_id=round.organisation_id, site_id=round.site_id)
     if round.population_types:
         households = households.filter(population_type__in=round.population_types)
-    households = households.only("id", "registration_number", "population_type").prefetch_related(
-        Prefetch("members", queryset=Individual.objects.only(
-            "id", "household_id", "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth")),
-    ).order_by("registration_number")
+    members, heads = defaultdict(list), {}
+    people = Individual.objects.filter(household__in=households).values_list(
+        "household_id", "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth")
+    for household_id, relationship, given_name, family_name, sex, date_of_birth in people.iterator(chunk_size=10_000):
+        members[household_id].append(_Member(sex, date_of_birth))
+        if relationship == Relationship.HEAD:
+            heads[household_id] = f"{given_name} {family_name}"
     served = {
         receipt.household_id: receipt
         for receipt in Receipt.objects.active().filter(round=round).select_related("handed_over_by")
-        .only("id", "household_id", "distributed_at", "handed_over_by__username", "handed_over_by__first_name",
-              "handed_over_by__last_name")
     }
     rows = []
-    for household in households.iterator(chunk_size=2000):
-        members = household.members.all()
-        head = next((m for m in members if m.relationship_to_head == Relationship.HEAD), None)
-        rows.append(RosterRow(household=household, head=head, entitlement=entitlement_for(household, round),
-                              receipt=served.get(household.pk)))
+    for household in households.order_by("registration_number").values_list(
+            "id", "registration_number", "population_type", named=True).iterator(chunk_size=10_000):
+        household_members = members[household.id]
+        rows.append(RosterRow(
+            household_id=household.id, registration_number=household.registration_number,
+            population_type=household.population_type, head=heads.get(household.id, ""),
+            size=len(household_members), receipt=served.get(household.id),
+            entitlement=entitlement_for(household, round, members=household_members),
+        ))
     return round, rows
 
 
@@ -645,8 +663,7 @@ def roster_csv_rows(round):
     for row in rows:
         entitled = row.entitlement.by_code()
         yield [
-            row.household.registration_number, str(row.head or ""), str(len(row.household.members.all())),
-            row.household.population_type,
+            row.registration_number, row.head, str(row.size), row.population_type,
             timezone.localdate(row.receipt.distributed_at).isoformat() if row.receipt else "",
         ] + [_quantity_text(entitled[c.code]) if c.code in entitled else "" for c in commodities] + ["", ""]
 
@@ -720,7 +737,7 @@ def _import_roster(*, actor, round, content):
         raise InvalidInput({"file": [_("You are not assigned to the site %(site)s.") % {"site": round.site}]})
     parsed = _parse_roster(content)
     round, roster = round_roster(round)
-    by_number = {row.household.registration_number: row for row in roster}
+    by_number = {row.registration_number: row for row in roster}
     commodities = {commodity.code: commodity for commodity in roster_commodities(round)}
     today = timezone.localdate()
     now = timezone.now()
@@ -774,20 +791,20 @@ def _import_roster(*, actor, round, content):
         if problems:
             row_errors[number] = problems
             continue
-        receipt_id = uuid.uuid5(IMPORT_NAMESPACE, f"{round.pk}:{roster_row.household.pk}")
+        receipt_id = uuid.uuid5(IMPORT_NAMESPACE, f"{round.pk}:{roster_row.household_id}")
         if roster_row.receipt is not None or receipt_id in known_ids:
             result.skipped.append(registration_number)
             continue
-        planned.append((number, roster_row.household, day, lines, receipt_id))
+        planned.append((number, roster_row.household_id, day, lines, receipt_id))
     if row_errors:
         raise InvalidInput({"rows": {str(number): messages for number, messages in sorted(row_errors.items())}})
-    for number, household, day, lines, receipt_id in planned:
+    for number, household_id, day, lines, receipt_id in planned:
         # Noon Lima time: the roster gives the day, not the hour.
         distributed_at = min(timezone.make_aware(datetime.combine(day, time(12))), now)
         try:
             result.created.append(_write_receipt(
-                actor=actor, household=household, round=round, site=round.site, distributed_at=distributed_at,
-                verification_method=VerificationMethod.SIGNATURE, lines=lines, id=receipt_id, now=now,
+                actor=actor, household_id=household_id, round=round, site=round.site,
+                distributed_at=distributed_at, verification_method=VerificationMethod.SIGNATURE, lines=lines, id=receipt_id, now=now,
             ))
         except InvalidInput as short:
             # Stock ran out at this row; the transaction takes back every receipt written before it.
