@@ -431,7 +431,8 @@ def _existing_receipt(actor, receipt_id):
     return existing
 
 
-def _active_receipt(household, round):
+def served_receipt(household, round):
+    """The receipt, not voided, that served the household in the round, if any."""
     return (Receipt.objects.active().filter(household=household, round=round)
             .select_related("household", "handed_over_by").first())
 
@@ -457,7 +458,7 @@ def record_receipt(*, actor, household, round, verification_method, site=None, d
         existing = _existing_receipt(actor, id) if id is not None else None
         if existing is not None:
             return existing, False
-        earlier = _active_receipt(household, round)
+        earlier = served_receipt(household, round)
         if earlier is None:
             raise
         raise AlreadyServed(earlier) from None
@@ -543,7 +544,7 @@ def _record_receipt(*, actor, household, round, verification_method, site, distr
         round = _round_with_rules(round)
     if not _prefetched(household, "members"):
         household = _household_with_members(household)
-    earlier = _active_receipt(household, round)
+    earlier = served_receipt(household, round)
     if earlier is not None:
         raise AlreadyServed(earlier)
     if round.status != DistributionRound.Status.OPEN:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,8 +157,12 @@ def table(request, pk):
     context = {"round": round, "lookup": lookup}
     household = None
     if request.method == "POST":
+        try:
+            household_id = uuid.UUID(request.POST.get("household", ""))
+        except ValueError:
+            raise Http404 from None
         household = get_object_or_404(Household.objects.visible_to(request.user).prefetch_related("members"),
-                                      pk=request.POST.get("household"))
+                                      pk=household_id)
     elif lookup.is_valid():
         household = _find_household(request.user, lookup.cleaned_data["code"])
         if household is None:
@@ -177,7 +181,7 @@ def table(request, pk):
 
 def _table_household(request, round, household):
     entitlement = services.entitlement_for(household, round)
-    earlier = services._active_receipt(household, round)
+    earlier = services.served_receipt(household, round)
     context = {"household": household, "entitlement": entitlement, "earlier": earlier}
     if earlier is not None or not entitlement.eligible:
         return context

@@ -100,7 +100,7 @@ class RoundViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListMod
             pk=serializers.UUIDField().run_validation(request.query_params.get("household")),
         )
         entitlement = services.entitlement_for(household, round)
-        earlier = services._active_receipt(household, round)
+        earlier = services.served_receipt(household, round)
         return Response(EntitlementSerializer({
             "household": household.pk, "registration_number": household.registration_number,
             "eligible": entitlement.eligible, "reason": entitlement.reason, "served_by": served_by(earlier),

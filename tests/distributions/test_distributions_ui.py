@@ -151,3 +151,10 @@ def test_the_round_page_offers_the_table_rosters_and_import(signed_in, officer, 
     html = signed_in(officer).get(f"/distributions/rounds/{round.pk}/").content.decode()
     for link in ("table/", "roster.pdf", "roster.csv", "import/"):
         assert f"/distributions/rounds/{round.pk}/{link}" in html
+
+
+def test_a_forged_household_in_the_confirmation_is_not_found(signed_in, officer, outsider, tumbes_round):
+    client = signed_in(officer)
+    assert client.post(table_url(tumbes_round), {"household": "not-a-uuid"}).status_code == 404
+    theirs = register(outsider)
+    assert client.post(table_url(tumbes_round), {"household": str(theirs.pk)}).status_code == 404
