@@ -402,6 +402,9 @@ def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", 
         raise InvalidInput(errors)
     common = {"note": " ".join(str(note or "").split())[:500], "occurred_at": occurred_at or now}
     if kind == "transfer":
+        # Both sites' rows locked in site order, so that transfers A->B and B->A at once cannot deadlock.
+        for each_site in sorted((site, to_site), key=lambda place: place.pk):
+            _locked_balances(actor.organisation_id, each_site, [commodity])
         transfer = uuid.uuid4()
         (movement,) = _apply_movements(actor=actor, organisation_id=actor.organisation_id, site=site,
                                        changes={commodity: -quantity}, kind=StockMovement.Kind.TRANSFER_OUT,

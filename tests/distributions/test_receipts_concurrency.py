@@ -92,3 +92,29 @@ def test_a_request_that_passed_every_check_is_stopped_by_the_database_and_names_
     assert results["second"].status_code == 409
     assert results["second"].json()["receipt"] == str(results["first"].pk)
     assert Receipt.objects.count() == 1
+
+
+def test_two_tables_competing_for_the_last_kits_never_take_stock_below_zero(officer, caseworker, supervisor, tumbes):
+    round = make_round(supervisor, tumbes, rules=[{"commodity": "food_basket", "per": "household", "quantity": 2}])
+    add_stock(supervisor, tumbes, food_basket=3)
+    households = {"alicia": register(officer), "camila": register(officer)}
+    clients = {"alicia": token_client(officer), "camila": token_client(caseworker)}
+    start = threading.Barrier(2)
+    results = {}
+
+    def post(name):
+        def call():
+            start.wait()
+            return clients[name].post(URL, {"household": str(households[name].pk), "round": str(round.pk),
+                                            "verification_method": "card_scanned"}, format="json",
+                                      HTTP_ACCEPT_LANGUAGE="en")
+        return call
+
+    threads = [in_thread(post(name), results, name) for name in clients]
+    for thread in threads:
+        thread.join(30)
+    assert sorted(response.status_code for response in results.values()) == [201, 400]
+    refused = next(r for r in results.values() if r.status_code == 400).json()
+    assert "2 kit needed, 1 left" in refused["lines"][0]
+    assert StockBalance.objects.get(commodity__code="food_basket").quantity == 1
+    assert Receipt.objects.count() == 1
