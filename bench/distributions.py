@@ -81,7 +81,7 @@ def copy_rows(cursor, table, columns, rows):
 
 HOUSEHOLD_COLUMNS = ["id", "registration_number", "organisation_id", "site_id", "population_type", "registered_at",
                      "registered_by_id", "phone", "intended_destination", "consent_given", "created_at", "updated_at",
-                     "version"]
+                     "version", "search_text"]
 INDIVIDUAL_COLUMNS = ["id", "household_id", "relationship_to_head", "given_name", "family_name", "sex",
                       "date_of_birth", "date_of_birth_estimated", "nationality", "document_type", "document_number",
                       "phone", "specific_needs", "search_text", "created_at", "updated_at", "version"]
@@ -116,6 +116,8 @@ def synthetic_households(count, organisation, site, officer, rng):
                 "VEN", "cedula_ve" if number_text else "none", number_text, "", "{}",
                 normalise.search_text(given, surname, number_text), now.isoformat(), now.isoformat(), "1",
             ])
+        # The registry search reads the household's number and its members' names from one column.
+        household.append(" ".join([normalise.search_text(household[1])] + [person[13] for person in people]))
         yield household, people
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Prefetch, When
 from django.utils import timezone
@@ -19,6 +20,7 @@ from casework.codes import PopulationType, Relationship, Role, Sex
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import AuditEvent, Household, Individual, Site
 from distributions.models import (
+    Category,
     Commodity,
     DistributionRound,
     EntitlementRule,
@@ -28,6 +30,8 @@ from distributions.models import (
     StockMovement,
     VerificationMethod,
 )
+from reporting import activity
+from reporting.models import DeliveryMechanism, Indicator
 
 # Typing in a paper distribution the same day is not a back-entry.
 BACK_ENTRY_AFTER = timedelta(hours=12)
@@ -535,7 +539,7 @@ def _household_with_members(household):
 
 
 def _round_with_rules(round):
-    return DistributionRound.objects.select_related("site").prefetch_related(
+    return DistributionRound.objects.select_related("site", "organisation").prefetch_related(
         Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
     ).get(pk=round.pk)
 
@@ -557,13 +561,14 @@ def _record_receipt(*, actor, household, round, verification_method, site, distr
         actor=actor, household=household, round=round, verification_method=verification_method, site=site,
         distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
     )
-    return _write_receipt(actor=actor, household_id=household.pk, round=round, site=site, distributed_at=distributed_at,
+    return _write_receipt(actor=actor, household=household, round=round, site=site, distributed_at=distributed_at,
                           verification_method=verification_method, lines=cleaned_lines, id=id or uuid.uuid4(),
                           now=now)
 
 
-def _write_receipt(*, actor, household_id, round, site, distributed_at, verification_method, lines, id, now):
-    receipt = Receipt(id=id, household_id=household_id, round=round, site=site, distributed_at=distributed_at,
+def _write_receipt(*, actor, household, round, site, distributed_at, verification_method, lines, id, now):
+    """`household` with its members prefetched (they are counted as reached)."""
+    receipt = Receipt(id=id, household=household, round=round, site=site, distributed_at=distributed_at,
                       handed_over_by=actor, verification_method=verification_method)
     # Inserted first: a racing second receipt waits here on the unique index and fails, holding no stock lock.
     receipt.save(force_insert=True)
@@ -578,7 +583,38 @@ def _write_receipt(*, actor, household_id, round, site, distributed_at, verifica
     if distributed_at < now - BACK_ENTRY_AFTER:
         changes["back_entry"] = True
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, instance=receipt, changes=changes)
+    _record_activities(receipt=receipt, household=household, round=round, site=site, lines=lines)
     return receipt
+
+
+def _record_activities(*, receipt, household, round, site, lines):
+    """Every member counts as reached under the indicator of each commodity handed over (the reports count
+    these rows); the quantity, and the value of cash, ride on the head of household."""
+    by_indicator = {}
+    for commodity, quantity in lines.items():
+        if commodity.indicator:
+            totals = by_indicator.setdefault(commodity.indicator, {"quantity": Decimal(0), "cash_pen": Decimal(0)})
+            totals["quantity"] += quantity
+            if commodity.category == Category.CASH:
+                totals["cash_pen"] += quantity
+    indicators = Indicator.objects.filter(code__in=by_indicator, is_active=True)
+    if not by_indicator or not indicators:
+        return
+    people = sorted(household.members.all(),
+                    key=lambda person: (person.relationship_to_head != Relationship.HEAD, person.created_at,
+                                        str(person.pk)))
+    # The department and province of the site are read once, not once per indicator.
+    site = Site.objects.select_related("location__parent__parent__parent").get(pk=site.pk)
+    for indicator in indicators:
+        totals = by_indicator[indicator.code]
+        cash = totals["cash_pen"] > 0
+        activity.record(
+            source_type=activity.SOURCE_DISTRIBUTION, source_id=receipt.pk, people=people,
+            organisation=round.organisation, site=site, indicator=indicator,
+            date=timezone.localdate(receipt.distributed_at), quantity=totals["quantity"], cva=cash,
+            value_usd=(totals["cash_pen"] / settings.CAMINOS_PEN_PER_USD).quantize(Decimal("0.01")),
+            delivery_mechanism=DeliveryMechanism.DIRECT_CASH if cash else "",
+        )
 
 
 @transaction.atomic
@@ -600,6 +636,7 @@ def void_receipt(*, actor, receipt, reason):
     _apply_movements(actor=actor, organisation_id=receipt.round.organisation_id, site=receipt.site,
                      changes={line.commodity: line.quantity for line in lines}, kind=StockMovement.Kind.RETURNED,
                      errors_field="reason", receipt=receipt, note=reason)
+    activity.remove(source_type=activity.SOURCE_DISTRIBUTION, source_id=receipt.pk)
     audit.record_updated(actor, receipt, before)
     return receipt
 
@@ -802,12 +839,13 @@ def _import_roster(*, actor, round, content):
         planned.append((number, roster_row.household_id, day, lines, receipt_id))
     if row_errors:
         raise InvalidInput({"rows": {str(number): messages for number, messages in sorted(row_errors.items())}})
+    households = Household.objects.prefetch_related("members").in_bulk([row[1] for row in planned])
     for number, household_id, day, lines, receipt_id in planned:
         # Noon Lima time: the roster gives the day, not the hour.
         distributed_at = min(timezone.make_aware(datetime.combine(day, time(12))), now)
         try:
             result.created.append(_write_receipt(
-                actor=actor, household_id=household_id, round=round, site=round.site,
+                actor=actor, household=households[household_id], round=round, site=round.site,
                 distributed_at=distributed_at, verification_method=VerificationMethod.SIGNATURE, lines=lines, id=receipt_id, now=now,
             ))
         except InvalidInput as short:

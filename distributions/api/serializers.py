@@ -110,7 +110,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             self.fields["household"].queryset = Household.objects.visible_to(request.user).prefetch_related(
                 "members")
             self.fields["round"].queryset = DistributionRound.objects.visible_to(request.user).select_related(
-                "site").prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related(
+                "site", "organisation").prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related(
                     "commodity")))
 
 

@@ -72,6 +72,10 @@ class RoundViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListMod
             .order_by("-starts_on", "id")
         )
 
+    def detail_serializer(self, record):
+        # A round holds no personal data: nothing sensitive to hide.
+        return self.get_serializer(record)
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,12 +1,10 @@
 """Distribution fixtures: a round at Tumbes planned by the supervisor, and stock to hand out."""
 import datetime
-import importlib
 
 import pytest
 from django.utils import timezone
 
 from distributions import services
-from distributions.models import Commodity
 
 
 def make_round(supervisor, site, *, rules=None, status="open", starts_on=None, ends_on=None, **fields):
@@ -46,21 +44,3 @@ def tumbes_round(supervisor, tumbes):
 def stocked(supervisor, tumbes):
     add_stock(supervisor, tumbes, food_basket=100, hygiene_kit=100, baby_kit=100, drinking_water=5000)
 
-
-@pytest.fixture
-def catalogue(db):
-    return {commodity.code: commodity for commodity in Commodity.objects.all()}
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """What migrations load (locations, the commodity catalogue), put back when an earlier transactional
-    test flushed the database. Use it with `usefixtures`, which sets it up before the fixtures that need a site."""
-    from django.apps import apps
-
-    from casework.models import Location
-
-    if not Location.objects.exists():
-        importlib.import_module("casework.migrations.0002_peru_locations").load_locations(apps, None)
-    if not Commodity.objects.exists():
-        importlib.import_module("distributions.migrations.0002_seed_commodity_catalogue").seed(apps, None)

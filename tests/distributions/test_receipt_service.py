@@ -170,3 +170,30 @@ def test_round_rules_cannot_change_once_households_were_served(officer, supervis
     services.update_round(actor=supervisor, round=tumbes_round, status="closed")
     tumbes_round.refresh_from_db()
     assert tumbes_round.status == "closed" and tumbes_round.version == 2
+
+
+def test_a_receipt_counts_every_member_as_reached_under_each_indicator_and_a_void_takes_it_back(
+        officer, supervisor, tumbes_round, stocked):
+    from reporting.models import Activity
+
+    household = register(officer)  # four members
+    receipt = record(officer, household, tumbes_round)
+    rows = Activity.objects.filter(source_type="distribution", source_id=str(receipt.pk))
+    assert sorted({row.indicator.code for row in rows}) == ["FS-01", "WASH-01", "WASH-02"]
+    assert rows.filter(indicator__code="FS-01").count() == 4
+    food = {row.person.relationship_to_head: row.quantity for row in rows.filter(indicator__code="FS-01")}
+    assert food["head"] == 2 and sum(food.values()) == 2  # the quantity rides on the head, once
+    assert {row.site_id for row in rows} == {receipt.site_id}
+    services.void_receipt(actor=supervisor, receipt=receipt, reason="Wrong household")
+    assert not Activity.objects.filter(source_id=str(receipt.pk)).exists()
+
+
+def test_cash_is_reported_as_cva_with_its_value_in_dollars(officer, supervisor, tumbes, settings):
+    from reporting.models import Activity
+
+    settings.CAMINOS_PEN_PER_USD = Decimal("3.75")
+    round = make_round(supervisor, tumbes, rules=[{"commodity": "cash_cbi", "per": "household", "quantity": 375}])
+    receipt = record(officer, register(officer, members=[member()]), round)
+    row = Activity.objects.get(source_id=str(receipt.pk))
+    assert (row.indicator.code, row.cva, row.value_usd, row.delivery_mechanism) == ("MPC-01", True, 100,
+                                                                                   "direct_cash")

@@ -11,7 +11,7 @@ from tests.conftest import token_client
 from tests.distributions.conftest import add_stock, make_round
 from tests.factories import register
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/api/v1/distributions/"
 
 

@@ -6,6 +6,7 @@ import pytest
 from casework.errors import InvalidInput, NotAllowed
 from distributions import exports, services
 from distributions.models import Receipt, StockBalance
+from reporting.models import Activity
 from tests.distributions.conftest import add_stock, make_round
 from tests.factories import member, register
 
@@ -78,6 +79,7 @@ def test_a_completed_roster_records_signed_receipts_and_issues_stock(officer, tu
     assert {line.commodity.code: line.quantity for line in receipts[large.pk].lines.all()} == {
         "food_basket": 1, "drinking_water": 80, "hygiene_kit": 1}
     assert StockBalance.objects.get(site=tumbes, commodity__code="food_basket").quantity == 98
+    assert Activity.objects.filter(source_id=str(receipts[large.pk].pk), indicator__code="FS-01").count() == 4
 
 
 def test_importing_the_same_file_twice_changes_nothing(officer, tumbes, roster_scene):

@@ -2,11 +2,10 @@ import pytest
 from playwright.sync_api import expect
 
 from distributions.models import Receipt, StockBalance
-from tests.distributions.conftest import add_stock, make_round, reference_data  # noqa: F401 - a fixture
+from tests.distributions.conftest import add_stock, make_round
 from tests.factories import register
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_officer_scans_a_card_confirms_the_entitlement_and_a_second_scan_is_stopped(
