@@ -846,7 +846,8 @@ def _import_roster(*, actor, round, content):
         try:
             result.created.append(_write_receipt(
                 actor=actor, household=households[household_id], round=round, site=round.site,
-                distributed_at=distributed_at, verification_method=VerificationMethod.SIGNATURE, lines=lines, id=receipt_id, now=now,
+                distributed_at=distributed_at, verification_method=VerificationMethod.SIGNATURE, lines=lines,
+                id=receipt_id, now=now,
             ))
         except InvalidInput as short:
             # Stock ran out at this row; the transaction takes back every receipt written before it.

@@ -107,11 +107,11 @@ class ReceiptSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             # Fetched with what the entitlement needs, so that the service need not read them again.
-            self.fields["household"].queryset = Household.objects.visible_to(request.user).prefetch_related(
-                "members")
-            self.fields["round"].queryset = DistributionRound.objects.visible_to(request.user).select_related(
-                "site", "organisation").prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related(
-                    "commodity")))
+            user = request.user
+            self.fields["household"].queryset = Household.objects.visible_to(user).prefetch_related("members")
+            rules = Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
+            self.fields["round"].queryset = (DistributionRound.objects.visible_to(user)
+                                             .select_related("site", "organisation").prefetch_related(rules))
 
 
 class VoidSerializer(serializers.Serializer):
