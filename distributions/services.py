@@ -33,6 +33,8 @@ from distributions.models import (
 from reporting import activity
 from reporting.models import DeliveryMechanism, Indicator
 
+# A round read with its site's district, province, department and country: where its receipts are reported.
+ROUND_PLACES = "site__location__parent__parent__parent"
 # Typing in a paper distribution the same day is not a back-entry.
 BACK_ENTRY_AFTER = timedelta(hours=12)
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -539,7 +541,7 @@ def _household_with_members(household):
 
 
 def _round_with_rules(round):
-    return DistributionRound.objects.select_related("site", "organisation").prefetch_related(
+    return DistributionRound.objects.select_related(ROUND_PLACES, "organisation").prefetch_related(
         Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
     ).get(pk=round.pk)
 
@@ -603,8 +605,8 @@ def _record_activities(*, receipt, household, round, site, lines):
     people = sorted(household.members.all(),
                     key=lambda person: (person.relationship_to_head != Relationship.HEAD, person.created_at,
                                         str(person.pk)))
-    # The department and province of the site are read once, not once per indicator.
-    site = Site.objects.select_related("location__parent__parent__parent").get(pk=site.pk)
+    # The round's site (the receipt's too) comes with its locations up to the country: see ROUND_PLACES.
+    site = round.site
     for indicator in indicators:
         totals = by_indicator[indicator.code]
         cash = totals["cash_pen"] > 0

@@ -46,8 +46,8 @@ def require(user, resource, action):
 
 def visible_round(user, pk):
     return get_object_or_404(
-        DistributionRound.objects.visible_to(user).select_related("site", "organisation").prefetch_related(
-            Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))),
+        DistributionRound.objects.visible_to(user).select_related(services.ROUND_PLACES, "organisation")
+        .prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))),
         pk=pk,
     )
 

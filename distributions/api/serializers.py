@@ -13,6 +13,7 @@ from distributions.models import (
     StockBalance,
     StockMovement,
 )
+from distributions.services import ROUND_PLACES
 
 
 class CommoditySerializer(serializers.ModelSerializer):
@@ -111,7 +112,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
             self.fields["household"].queryset = Household.objects.visible_to(user).prefetch_related("members")
             rules = Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
             self.fields["round"].queryset = (DistributionRound.objects.visible_to(user)
-                                             .select_related("site", "organisation").prefetch_related(rules))
+                                             .select_related(ROUND_PLACES, "organisation").prefetch_related(rules))
 
 
 class VoidSerializer(serializers.Serializer):
