@@ -1,4 +1,4 @@
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -23,7 +23,15 @@ from distributions.api.serializers import (
     VoidSerializer,
 )
 from distributions.filters import ReceiptFilterSet, RoundFilterSet, StockBalanceFilterSet, StockMovementFilterSet
-from distributions.models import Commodity, DistributionRound, EntitlementRule, Receipt, StockBalance, StockMovement
+from distributions.models import (
+    Commodity,
+    DistributionRound,
+    EntitlementRule,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    StockMovement,
+)
 
 CONFLICT = OpenApiResponse(description="Already served: names the earlier receipt, who handed over and when.")
 
@@ -180,7 +188,9 @@ class ReceiptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
             receipt, created = services.record_receipt(actor=request.user, **data)
         except services.AlreadyServed as refusal:
             return already_served_response(refusal)
-        receipt = self.get_queryset().get(pk=receipt.pk)
+        # The service's receipt already holds its household, round, site and officer: only its lines are read.
+        prefetch_related_objects([receipt], Prefetch("lines", queryset=ReceiptLine.objects.select_related(
+            "commodity").order_by("commodity__code")))
         return Response(self.get_serializer(receipt).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
