@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Prefetch, When
 from django.utils import timezone
@@ -233,11 +234,7 @@ def _save_rules(round, rules):
 
 def _round_snapshot(round):
     values = audit.snapshot(round)
-    values["rules"] = [
-        {name: audit._json_safe(getattr(rule, name if name != "commodity" else "commodity_id"))
-         for name in RULE_FIELDS}
-        for rule in round.rules.all()
-    ]
+    values["rules"] = [audit.snapshot(rule, fields=RULE_FIELDS) for rule in round.rules.all()]
     return values
 
 
@@ -867,8 +864,6 @@ COMMODITY_FIELDS = ("code", "name", "name_es", "category", "unit", "sector", "in
 @transaction.atomic
 def save_commodity(*, actor, commodity=None, **fields):
     """Add a commodity to the catalogue or change one (admins); the code of a commodity never changes."""
-    from django.core.exceptions import ValidationError
-
     creating = commodity is None
     commodity = commodity or Commodity()
     before = audit.snapshot(commodity)
