@@ -42,3 +42,8 @@ def test_an_officer_scans_a_card_confirms_the_entitlement_and_a_second_scan_is_s
     expect(page.locator("#already-served")).to_contain_text("alicia")
     expect(page.get_by_role("button", name="Confirmar entrega")).to_have_count(0)
     assert Receipt.objects.count() == 1
+
+    page.get_by_role("link", name="Imprimir tarjeta").click()
+    expect(page.get_by_role("img", name="Código QR del número de registro")).to_be_visible()
+    expect(page.get_by_text(household.registration_number, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Imprimir", exact=True)).to_be_visible()
