@@ -37,3 +37,18 @@ def test_an_admin_adds_a_commodity_and_a_duplicate_code_is_refused(api_for, admi
 def test_others_may_read_but_not_edit_the_catalogue(api_for, supervisor, officer):
     assert api_for(supervisor).patch(f"{URL}blanket/", {"name": "x"}, format="json").status_code == 403
     assert api_for(officer).post(URL, {"code": "x"}, format="json").status_code == 403
+
+
+def test_an_admin_edits_a_commodity_in_the_admin_ui_and_the_change_is_audited(client, admin_user, settings):
+    settings.CAMINOS_2FA_REQUIRED_ROLES = []
+    client.force_login(admin_user)
+    commodity = Commodity.objects.get(code="blanket")
+    url = f"/admin/distributions/commodity/{commodity.pk}/change/"
+    assert client.get(url).status_code == 200
+    data = {"name": "Blanket", "name_es": "Frazada", "category": "nfi", "unit": "piece", "sector": "shelter",
+            "indicator": "SH-02", "tracks_stock": "on", "is_active": "on"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Commodity.objects.get(code="blanket").indicator == "SH-02"
+    assert AuditEvent.objects.filter(object_type="distributions.commodity", object_id=str(commodity.pk),
+                                     action="update").exists()
