@@ -11,4 +11,5 @@ def navigation(request):
         "audit": can(user, "audit", "list"),
         "admin": can(user, "user", "list"),
         "reports": can(user, "report", "list"),
+        "distributions": can(user, "distribution_round", "list"),
     }}

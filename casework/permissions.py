@@ -56,6 +56,18 @@ POLICY = {
     "service": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
     "webhook": {"list": {ADMIN}, "retrieve": {ADMIN}, "create": {ADMIN}, "update": {ADMIN}},
     "notification": {"list": EVERYONE, "read": EVERYONE},
+    # Distributions: supervisors (and admins) plan rounds and manage stock; field officers and
+    # caseworkers record receipts at their sites; admins keep the catalogue.
+    "commodity": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
+    "distribution_round": {"list": REGISTRY_READERS | {ME_OFFICER}, "retrieve": REGISTRY_READERS | {ME_OFFICER},
+                           "create": {SUPERVISOR, ADMIN}, "update": {SUPERVISOR, ADMIN},
+                           "entitlement": REGISTRY_READERS, "roster_csv": REGISTRY_READERS,
+                           "roster_pdf": REGISTRY_READERS, "import_roster": REGISTRY_READERS},
+    "receipt": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRY_READERS,
+                "void": {SUPERVISOR, ADMIN}, "delete": frozenset()},
+    "stock": {"list": REGISTRY_READERS | {ME_OFFICER}, "retrieve": REGISTRY_READERS | {ME_OFFICER}},
+    "stock_movement": {"list": REGISTRY_READERS | {ME_OFFICER}, "retrieve": REGISTRY_READERS | {ME_OFFICER},
+                       "create": {SUPERVISOR, ADMIN}},
 }
 
 # DRF's action names mapped onto the policy's verbs.

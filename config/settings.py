@@ -1,6 +1,7 @@
 """Caminos settings: one module, every deployment difference comes from environment variables."""
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -181,6 +182,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("CAMINOS_SESSION_IDLE_MINUTES", "60")) *
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: expiry after inactivity
 SESSION_COOKIE_HTTPONLY = True
 CAMINOS_2FA_REQUIRED_ROLES = env_list("CAMINOS_2FA_REQUIRED_ROLES", "admin")
+# Cash handed over in soles is reported to the platform in US dollars (5W "Value (in USD)").
+CAMINOS_PEN_PER_USD = Decimal(os.environ.get("CAMINOS_PEN_PER_USD", "3.75"))
 CAMINOS_API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("CAMINOS_API_TOKEN_DAYS", "30")))
 OTP_TOTP_ISSUER = "Caminos"
 
@@ -249,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "casework.models.CaseStatus",
         "ReferralStatusEnum": "referrals.codes.Status",
         "UrgencyEnum": "referrals.codes.Urgency",
+        "PopulationTypeEnum": "casework.codes.PopulationType",
     },
 }
 

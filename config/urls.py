@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("casework.api.urls")),
     path("", include("reporting.api_urls")),
     path("", include("referrals.api_urls")),
+    path("", include("distributions.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,5 +30,6 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("reports/", include("reporting.urls")),
     path("referrals/", include("referrals.urls")),
+    path("distributions/", include("distributions.urls")),
     path("", include("casework.urls")),
 ]

@@ -19,18 +19,21 @@ from tests.factories import OrganisationFactory, SiteFactory, UserFactory, locat
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Transactional tests empty every table when they end, seeded catalogues included: lay the seed
-    (locations, indicators) again before each of them."""
+    (locations, indicators, commodities) again before each of them."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
             marker is not None and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         from casework.data import peru_locations
         from casework.models import Location
+        from distributions import catalogue
+        from distributions.models import Commodity
         from reporting import indicators
         from reporting.models import Indicator
 
         peru_locations.install(Location)
         indicators.install(Indicator)
+        catalogue.install(Commodity)
 
 
 @pytest.fixture(autouse=True)

@@ -32,3 +32,11 @@ def test_the_reporting_benchmark_prints_its_figures():
     assert figures["activities"] == 2000
     assert figures["month_rollup_rows"] > 0
     assert figures["pandas_export_and_groupby_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_the_distributions_benchmark_prints_its_figures():
+    figures = run("distributions.py", "--households", "40", "--receipts", "5")
+    assert figures["roster"]["households"] == 40
+    assert figures["receipts_through_api"]["requests"] == 5
+    assert figures["second_receipt_409"]["requests"] == 5

@@ -1,0 +1,158 @@
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from casework.codes import PopulationType
+from casework.models import Household, Site
+from distributions.models import (
+    Commodity,
+    DistributionRound,
+    EntitlementRule,
+    Receipt,
+    ReceiptLine,
+    StockBalance,
+    StockMovement,
+)
+from distributions.services import ROUND_PLACES
+
+
+class CommoditySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commodity
+        fields = ["code", "name", "name_es", "category", "unit", "sector", "indicator", "tracks_stock", "is_active"]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class EntitlementRuleSerializer(serializers.ModelSerializer):
+    commodity = serializers.SlugRelatedField(slug_field="code", queryset=Commodity.objects.filter(is_active=True))
+
+    class Meta:
+        model = EntitlementRule
+        fields = ["commodity", "per", "quantity", "household_size_min", "household_size_max", "sex", "age_min",
+                  "age_max"]
+        extra_kwargs = {"per": {"required": False}, "sex": {"required": False}}
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True))
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    population_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PopulationType.choices), required=False,
+        help_text=_("Empty: every population type is eligible."),
+    )
+    rules = EntitlementRuleSerializer(many=True, help_text=_("Entitlement per household size band or per member."))
+    version = serializers.IntegerField(
+        required=False, help_text=_("On update: the version you read; a stale one is refused with 409.")
+    )
+
+    class Meta:
+        model = DistributionRound
+        fields = ["id", "organisation", "site", "name", "starts_on", "ends_on", "population_types", "status",
+                  "rules", "version", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"status": {"required": False}}
+
+
+class EntitlementLineSerializer(serializers.Serializer):
+    commodity = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class EntitlementSerializer(serializers.Serializer):
+    household = serializers.UUIDField()
+    registration_number = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reason = serializers.CharField()
+    lines = EntitlementLineSerializer(many=True)
+    served_by = serializers.DictField(allow_null=True, help_text=_("The receipt that already served the "
+                                                                   "household in this round, if any."))
+
+
+class ReceiptLineSerializer(serializers.ModelSerializer):
+    commodity = serializers.CharField(help_text=_("Commodity code"))
+
+    class Meta:
+        model = ReceiptLine
+        fields = ["commodity", "quantity"]
+
+    def to_representation(self, line):
+        return {"commodity": line.commodity.code, "quantity": f"{line.quantity:.2f}"}
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+    round = serializers.PrimaryKeyRelatedField(queryset=DistributionRound.objects.none())
+    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True),
+                                        required=False, help_text=_("Defaults to the round's site."))
+    registration_number = serializers.CharField(source="household.registration_number", read_only=True)
+    lines = ReceiptLineSerializer(many=True, required=False,
+                                  help_text=_("What was handed over; defaults to the full entitlement."))
+    handed_over_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Receipt
+        fields = ["id", "household", "registration_number", "round", "site", "distributed_at", "handed_over_by",
+                  "verification_method", "lines", "voided_at", "voided_by", "void_reason", "created_at"]
+        read_only_fields = ["voided_at", "void_reason", "created_at"]
+        extra_kwargs = {"distributed_at": {"required": False}}
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Fetched with what the entitlement needs, so that the service need not read them again.
+            user = request.user
+            self.fields["household"].queryset = Household.objects.visible_to(user).prefetch_related("members")
+            rules = Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
+            self.fields["round"].queryset = (DistributionRound.objects.visible_to(user)
+                                             .select_related(ROUND_PLACES, "organisation").prefetch_related(rules))
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class StockBalanceSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    commodity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.CharField(source="commodity.unit", read_only=True)
+
+    class Meta:
+        model = StockBalance
+        fields = ["organisation", "site", "commodity", "unit", "quantity", "updated_at"]
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    kind = serializers.ChoiceField(
+        choices=[("received", _("Received")), ("adjustment", _("Adjustment")), ("transfer", _("Transfer"))],
+        help_text=_("On create: received, adjustment (with a reason; negative for a loss) or transfer "
+                    "(with to_site). Listed movements also show issued, returned, transfer_out and transfer_in."),
+    )
+    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True))
+    to_site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True),
+                                           write_only=True, required=False)
+    commodity = serializers.SlugRelatedField(slug_field="code", queryset=Commodity.objects.filter(is_active=True))
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "organisation", "site", "commodity", "kind", "quantity", "reason", "to_site", "note",
+                  "receipt", "transfer", "occurred_at", "recorded_by"]
+        read_only_fields = ["receipt", "transfer"]
+        extra_kwargs = {"occurred_at": {"required": False}, "reason": {"required": False},
+                        "note": {"required": False}}
+
+    def to_representation(self, movement):
+        data = super().to_representation(movement)
+        data["kind"] = movement.kind
+        return data
