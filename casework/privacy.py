@@ -20,13 +20,14 @@ def visible_needs(user, individual):
     return [code for code in individual.specific_needs if not is_sensitive_need(code)]
 
 
-def _related_records(individual):
-    """Every record of any app that points at the person (cases, receipts, referrals, consents…)."""
+def _related_records(record):
+    """Every record of any app that points at the person or their household (cases, receipts,
+    referrals, consents…), found through the relations rather than a list that could fall behind."""
     related = {}
-    for relation in Individual._meta.related_objects:
-        if not relation.one_to_many:
-            continue
-        rows = relation.related_model._default_manager.filter(**{relation.field.name: individual})
+    for relation in record._meta.related_objects:
+        if not relation.one_to_many or relation.related_model is Individual:
+            continue  # the other members' own data is theirs, not this person's
+        rows = relation.related_model._default_manager.filter(**{relation.field.name: record})
         related[relation.related_model._meta.label_lower] = [audit.snapshot(row) for row in rows]
     return related
 
@@ -53,6 +54,7 @@ def export_person(*, actor, individual):
         "person": audit.snapshot(individual),
         "household": audit.snapshot(household) | {"site": household.site.code},
         "related": _related_records(individual),
+        "household_related": _related_records(household),
         "household_consents": [audit.snapshot(consent) for consent in household.consents.all()],
         "audit": _audit_trail(individual, household),
     }

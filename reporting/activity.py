@@ -28,7 +28,7 @@ def places_of(site):
     return admin1, admin2
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the act's own transaction: no savepoint round-trips
 def record(*, source_type, source_id, people, organisation, site, indicator, date, quantity=0, cva=False,
            value_usd=0, delivery_mechanism=""):
     """One activity per person. The quantity (and cash value) of the whole act is carried by the
@@ -59,7 +59,7 @@ def record_for_household(*, household, **kwargs):
     return record(people=members, **kwargs)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the act's own transaction: no savepoint round-trips
 def remove(*, source_type, source_id):
     """Undo: a voided receipt or a cancelled service no longer counts."""
     undone = Activity.objects.filter(source_type=source_type, source_id=str(source_id))

@@ -185,3 +185,15 @@ def test_anonymising_removes_identifiers_and_keeps_what_reports_count(admin_user
     assert AuditEvent.objects.filter(action="anonymise", actor=admin_user, object_id=str(person.pk)).exists()
     with pytest.raises(NotAllowed):
         privacy.anonymise_person(actor=admin_user, individual=person)
+
+
+def test_the_export_follows_every_relation_to_the_person_and_household(admin_user, caseworker, officer):
+    from casework import case_services
+
+    household = register(officer)
+    person = household.members.get(relationship_to_head="head")
+    case_services.open_case(actor=caseworker, household=household, individual=person)
+    document = privacy.export_person(actor=admin_user, individual=person)
+    assert len(document["related"]["casework.case"]) == 1
+    assert "casework.individual" not in document["household_related"]
+    assert len(document["household_related"]["casework.consent"]) == 1
