@@ -36,6 +36,17 @@ MATRIX = {
     ("site", "update"): {"admin"},
     ("location", "list"): set(ROLES),
     ("me", "retrieve"): set(ROLES),
+    ("case", "list"): REGISTRARS,
+    ("case", "create"): REGISTRARS,
+    ("referral", "list"): {"caseworker", "supervisor", "partner_agency"},
+    ("receipt", "list"): READERS,
+    ("distribution_round", "list"): READERS | {"me_officer"},
+    ("stock", "list"): READERS | {"me_officer"},
+    ("commodity", "list"): set(ROLES),
+    ("service", "list"): set(ROLES),
+    ("indicator", "list"): set(ROLES),
+    ("report", "summary"): {"supervisor", "me_officer"},
+    ("report", "export"): {"supervisor", "me_officer"},
 }
 
 
@@ -91,6 +102,17 @@ def attempt(client, resource, action, household, officer):
         ("site", "update"): lambda: client.patch("/api/v1/sites/TUM/", {"name": "CEBAF"}, format="json"),
         ("location", "list"): lambda: client.get("/api/v1/locations/"),
         ("me", "retrieve"): lambda: client.get("/api/v1/users/me/"),
+        ("case", "list"): lambda: client.get("/api/v1/cases/"),
+        ("case", "create"): lambda: client.post("/api/v1/cases/", {"household": str(household.pk)}, format="json"),
+        ("referral", "list"): lambda: client.get("/api/v1/referrals/"),
+        ("receipt", "list"): lambda: client.get("/api/v1/distributions/"),
+        ("distribution_round", "list"): lambda: client.get("/api/v1/distribution-rounds/"),
+        ("stock", "list"): lambda: client.get("/api/v1/stock/"),
+        ("commodity", "list"): lambda: client.get("/api/v1/commodities/"),
+        ("service", "list"): lambda: client.get("/api/v1/services/"),
+        ("indicator", "list"): lambda: client.get("/api/v1/indicators/"),
+        ("report", "summary"): lambda: client.get("/api/v1/reports/summary/", {"year": 2026}),
+        ("report", "export"): lambda: client.get("/api/v1/reports/5w.csv", {"period": "2026-10"}),
     }
     return requests[(resource, action)]()
 
