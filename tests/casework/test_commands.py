@@ -2,20 +2,24 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from casework.models import Household, Individual, Organisation, Site, User
+from casework.models import Case, Household, Individual, Organisation, Site, User
+from distributions.models import Receipt
+from reporting.models import RollupRow
 
 
 def test_seed_demo_loads_demo_data_and_is_idempotent(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     counts = (Organisation.objects.count(), Site.objects.count(), User.objects.count(), Household.objects.count(),
-              Individual.objects.count())
+              Individual.objects.count(), Receipt.objects.count(), Case.objects.count(), RollupRow.objects.count())
+    assert counts[5:7] == (60, 8) and counts[7] > 0
     assert Household.objects.count() == 300
     assert set(User.objects.values_list("role", flat=True)) == {
         "field_officer", "caseworker", "supervisor", "partner_agency", "me_officer", "admin"}
     assert set(Site.objects.values_list("code", flat=True)) == {"TUM", "TAC", "LIM"}
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert counts == (Organisation.objects.count(), Site.objects.count(), User.objects.count(),
-                      Household.objects.count(), Individual.objects.count())
+                      Household.objects.count(), Individual.objects.count(), Receipt.objects.count(),
+                      Case.objects.count(), RollupRow.objects.count())
 
 
 def test_add_organisation_creates_then_updates(db):

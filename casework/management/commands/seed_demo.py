@@ -36,6 +36,16 @@ USERS = [
     ("socio.hias", Role.PARTNER_AGENCY, "HIAS", [], "Elena", "Medina"),
 ]
 HOUSEHOLDS_PER_OFFICER = 100
+DEMO_RECEIPTS = 60
+DEMO_CASES = 8
+DEMO_STOCK = {"food_basket": 400, "hygiene_kit": 400, "baby_kit": 200, "drinking_water": 20000}
+DEMO_ROUND_RULES = [
+    {"commodity": "food_basket", "per": "household", "quantity": 1, "household_size_max": 3},
+    {"commodity": "food_basket", "per": "household", "quantity": 2, "household_size_min": 4},
+    {"commodity": "hygiene_kit", "per": "member", "quantity": 1, "sex": "female", "age_min": 15, "age_max": 49},
+    {"commodity": "baby_kit", "per": "member", "quantity": 1, "age_max": 1},
+    {"commodity": "drinking_water", "per": "member", "quantity": 20},
+]
 
 
 class Command(BaseCommand):
@@ -68,8 +78,40 @@ class Command(BaseCommand):
         for ordinal, username in enumerate(("oficial.tumbes", "oficial.tacna", "oficial.caritas"), start=1):
             officer = users[username]
             created += self._households(officer, officer.sites.get(), ordinal)
+        self._assistance(users, sites)
         self.stdout.write(f"Demo data ready ({created} new households). Users: "
                           f"{', '.join(users)}; password: {'$CAMINOS_PASSWORD' if 'CAMINOS_PASSWORD' in os.environ else DEMO_PASSWORD}")
+
+    def _assistance(self, users, sites):
+        """A distribution round at Tumbes with stock and receipts, a few cases, and this month's report:
+        enough for every page of the demo to show something. Deterministic ids keep it idempotent."""
+        from casework import case_services
+        from distributions import services as distributions
+        from reporting import rollup
+
+        supervisor, officer, caseworker = users["supervisora"], users["oficial.tumbes"], users["gestora"]
+        tumbes = sites["TUM"]
+        today = timezone.localdate()
+        round_, _created = distributions.create_round(
+            actor=supervisor, id=uuid.uuid5(DEMO_NAMESPACE, "round-tumbes"), site=tumbes,
+            name="Ronda demo CEBAF Tumbes", starts_on=today.replace(day=1), ends_on=today + timedelta(days=30),
+            status="open", rules=DEMO_ROUND_RULES,
+        )
+        for code, quantity in DEMO_STOCK.items():
+            distributions.record_stock_movement(actor=supervisor, id=uuid.uuid5(DEMO_NAMESPACE, f"stock-{code}"),
+                                                kind="received", site=tumbes, commodity=code, quantity=quantity)
+        served = Household.objects.filter(site=tumbes, organisation=officer.organisation).order_by(
+            "registration_number")[:DEMO_RECEIPTS]
+        for household in served:
+            distributions.record_receipt(actor=officer, id=uuid.uuid5(DEMO_NAMESPACE, f"receipt-{household.pk}"),
+                                         household=household, round=round_, verification_method="card_scanned")
+        with_needs = Household.objects.filter(site=tumbes, organisation=officer.organisation,
+                                              members__specific_needs__len__gt=0).distinct()
+        for household in with_needs.order_by("registration_number")[:DEMO_CASES]:
+            person = household.members.exclude(specific_needs=[]).first()
+            case_services.open_case(actor=caseworker, id=uuid.uuid5(DEMO_NAMESPACE, f"case-{household.pk}"),
+                                    household=household, individual=person)
+        rollup.compute_month(today.replace(day=1))
 
     def _households(self, officer, site, ordinal):
         rng = random.Random(f"caminos-demo-{officer.username}")
