@@ -4,7 +4,7 @@
     .venv/bin/python bench/reporting.py --individuals 1000000 --activities 5000000
 
 Builds a registry (as bench/registry.py does) and activities spread over the 12 months of a year in
-its own database, then prints JSON with the time of one month's rollup, of the whole year, of a bare
+its own database (`caminos_bench_reporting`), then prints JSON with the time of one month's rollup, of the whole year, of a bare
 SQL GROUP BY over the same rows (the floor), and of what an analyst does by hand: export the month to
 CSV and group it with pandas. Targets: a month <= 30 s, the year <= 120 s, rollup / bare SQL <= 1.5,
 and faster than the pandas path including its export.
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import registry  # noqa: E402  (bench/registry.py: the same synthetic registry and database handling)
 
+registry.BENCH_DB = "caminos_bench_reporting"
 YEAR = 2025
 
 ACTIVITIES_SQL = """
