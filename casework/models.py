@@ -216,6 +216,7 @@ class Household(models.Model):
             GinIndex(fields=["search_vector"], name="household_search_idx"),
             # Intersected with the search index before any row is read (site + population filters).
             models.Index(fields=["site", "population_type"], name="household_site_population_idx"),
+            models.Index(fields=["phone"], name="household_phone_idx", condition=~Q(phone="")),
         ]
 
     def __str__(self):
@@ -260,8 +261,10 @@ class Individual(models.Model):
     # Accent-free, lower-case names (and document number) that the registry search matches.
     search_text = models.TextField(default="", editable=False)
     search_vector = search_vector_field()
+    # Blocking keys of duplicate detection (casework.dedupe), recomputed with the search words.
+    match_keys = ArrayField(models.CharField(max_length=64), default=list, db_default=[], editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
@@ -289,13 +292,19 @@ class Individual(models.Model):
             GinIndex(fields=["search_vector"], name="individual_search_idx"),
             models.Index(fields=["document_number"], name="individual_document_idx"),
             GinIndex(fields=["specific_needs"], name="individual_needs_idx"),
+            GinIndex(fields=["match_keys"], name="individual_match_keys_idx"),
+            models.Index(fields=["phone"], name="individual_phone_idx", condition=~Q(phone="")),
         ]
 
     def __str__(self):
         return f"{self.given_name} {self.family_name}"
 
     def refresh_search_text(self):
+        """Recompute what searches and duplicate checks look up; called on every write of the person."""
+        from casework import dedupe
+
         self.search_text = normalise.search_text(self.given_name, self.family_name, self.document_number)
+        self.match_keys = sorted(dedupe.blocking_keys(dedupe.Person.from_individual(self)))
 
     @staticmethod
     def search_condition(text):
@@ -645,3 +654,84 @@ class FollowUp(models.Model):
     @property
     def is_overdue(self):
         return self.done_on is None and self.due_on < timezone.localdate()
+
+
+# =================================================================================================
+# Duplicates: pairs the nightly scan suspects, what supervisors decided, and merges that can be undone.
+# Individuals are referred to by id, not by foreign key, so that a merge (which removes one record)
+# and its undoing leave the queue and the history intact.
+# =================================================================================================
+
+class SuspectedDuplicateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Supervisors review the pairs of their own organisation."""
+        if not user.is_authenticated or user.role not in {Role.SUPERVISOR, Role.ADMIN}:
+            return self.none()
+        return self.filter(organisation_id=user.organisation_id)
+
+    def open(self):
+        return self.filter(status=SuspectedDuplicate.Status.OPEN)
+
+
+class SuspectedDuplicate(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        NOT_SAME = "not_same", _("Not the same person")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # first_id < second_id, so that a pair is one row whichever side was found first.
+    first_id = models.UUIDField()
+    second_id = models.UUIDField()
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = SuspectedDuplicateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "found_at"]
+        verbose_name = _("suspected duplicate")
+        verbose_name_plural = _("suspected duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["first_id", "second_id"], name="one_suspicion_per_pair"),
+            models.CheckConstraint(condition=Q(first_id__lt=models.F("second_id")), name="suspicion_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "-score"], name="suspicion_queue_idx")]
+
+    @staticmethod
+    def ordered(one_id, other_id):
+        return tuple(sorted([uuid.UUID(str(one_id)), uuid.UUID(str(other_id))]))
+
+
+class Merge(models.Model):
+    """One person's record folded into another's, with all that is needed to undo it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    survivor = models.ForeignKey(Individual, on_delete=models.PROTECT, related_name="merges_received")
+    merged_id = models.UUIDField(db_index=True)
+    # The removed record's row as it was, and the rows that pointed at it: {"app.model.field": [pk, ...]}.
+    merged_row = models.JSONField()
+    moved = models.JSONField(default=dict)
+    suspicion = models.ForeignKey(SuspectedDuplicate, on_delete=models.SET_NULL, null=True, related_name="merges")
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+
+class DuplicateScan(models.Model):
+    """Where the nightly scan got to: the next run looks only at records changed since."""
+
+    name = models.CharField(max_length=32, unique=True, default="registry")
+    scanned_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_checked = models.PositiveIntegerField(default=0)

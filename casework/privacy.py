@@ -74,6 +74,7 @@ def anonymise_person(*, actor, individual):
     individual.family_name = f"#{str(individual.pk)[:8]}"
     individual.document_type, individual.document_number, individual.phone = "none", "", ""
     individual.search_text = ""
+    individual.match_keys = []
     individual.anonymised_at = timezone.now()
     individual.version += 1
     individual.save()

@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.nightly_rollups",
         "schedule": crontab(hour=2, minute=15),  # Lima time, after the day's back-entries
     },
+    # Before the rollups, so that a supervisor's morning queue holds yesterday's registrations.
+    "nightly-duplicate-scan": {"task": "casework.tasks.scan_for_duplicates", "schedule": crontab(hour=1, minute=30)},
     # An emergency referral is due 24 h after it is sent: a quarter of an hour late is the most a
     # supervisor hears of it late.
     "flag-overdue-referrals": {"task": "referrals.tasks.flag_overdue_referrals", "schedule": 15 * 60},

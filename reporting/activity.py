@@ -103,3 +103,21 @@ def _recount_first_reach(keys):
                      AND date >= make_date(%s, 1, 1) AND date < make_date(%s + 1, 1, 1)
                    GROUP BY person_id, organisation_id, indicator_id""",
                 [year, person, organisation, indicator, year, year])
+
+
+def forget_first_reach(sender, person_ids, **kwargs):
+    """Before a merge moves activities between two records: their first reach is rebuilt after."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reporting_firstreach WHERE person_id = ANY(%s)", [list(person_ids)])
+
+
+def rebuild_first_reach(sender, person_ids, **kwargs):
+    """The first day each person was reached, per organisation, indicator and year, from their activities."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reporting_firstreach WHERE person_id = ANY(%s)", [list(person_ids)])
+        cursor.execute(
+            """INSERT INTO reporting_firstreach (person_id, organisation_id, indicator_id, year, first_date)
+               SELECT person_id, organisation_id, indicator_id, extract(year FROM date)::int, min(date)
+               FROM reporting_activity WHERE person_id = ANY(%s)
+               GROUP BY person_id, organisation_id, indicator_id, extract(year FROM date)""",
+            [list(person_ids)])

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from casework.api import accounts, cases, views
+from casework.api.duplicates import SuspectedDuplicateViewSet
 
 router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
@@ -9,6 +10,7 @@ router.register("locations", views.LocationViewSet, basename="location")
 router.register("sites", views.SiteViewSet, basename="site")
 router.register("households", views.HouseholdViewSet, basename="household")
 router.register("individuals", views.IndividualViewSet, basename="individual")
+router.register("duplicates", SuspectedDuplicateViewSet, basename="duplicate")
 router.register("users", accounts.UserViewSet, basename="user")
 router.register("tokens", accounts.ApiTokenViewSet, basename="api-token")
 router.register("consents", views.ConsentViewSet, basename="consent")

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from casework import accounts, audit, privacy, services
 from casework.api.authentication import issue_token
+from casework.api.duplicates import DuplicateCheckSerializer, check_response
 from casework.api.accounts import OrganisationWriteSerializer, SiteWriteSerializer
 from casework.api.errors import PreconditionFailed
 from casework.api.serializers import (
@@ -163,6 +164,15 @@ class IndividualViewSet(VersionedUpdateMixin, viewsets.ModelViewSet):
         """Remove what identifies the person at the end of retention; reports do not change (admins)."""
         individual = privacy.anonymise_person(actor=request.user, individual=self.get_object())
         return self.respond_with(individual)
+
+    @extend_schema(request=DuplicateCheckSerializer, responses={200: OpenApiResponse(
+        description="{threshold, candidates: [{individual, registration_number, site, score, reasons}]}")})
+    @action(detail=False, methods=["post"])
+    def duplicates(self, request):
+        """Likely existing records of a person, before saving them; nothing is written."""
+        serializer = DuplicateCheckSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(check_response(request, serializer))
 
     def get_permissions(self):
         if self.action in {"subject_export", "anonymise"}:

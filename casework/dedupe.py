@@ -1,0 +1,259 @@
+"""Finding the same person registered twice.
+
+The embedded PostgreSQL has no pg_trgm, so the database only answers exact lookups on blocking keys
+(stored in `Individual.match_keys`, GIN-indexed, recomputed whenever a name, birth date or document
+changes) and Python scores the few candidates a block returns.
+
+Keys are built from a Spanish phonetic form of single name words, so that accents, case, b/v, s/z/c,
+ll/y, a silent h and doubled letters do not matter, and from single surname words, so that one or both
+surnames, in either order, still meet. Birth years are widened by one on lookup (estimated ages), and
+a birth date is keyed with day and month sorted (day/month swapped).
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from casework import normalise
+
+# A pair scoring this or more is proposed as a likely duplicate; calibrated with bench/dedupe.py.
+DEFAULT_THRESHOLD = 80
+# Candidates fetched per check: enough for a very common name in one birth year, few enough to score fast.
+MAX_BLOCK_ROWS = 400
+MIN_DOCUMENT_DIGITS = 5
+# Below this a given name or surname is another name, not a misspelling of it.
+DIFFERENT_NAME = 0.75
+
+
+@dataclass(frozen=True)
+class Person:
+    """What is known about a person, raw as typed; everything is normalised here."""
+
+    given_name: str = ""
+    family_name: str = ""
+    sex: str = ""
+    date_of_birth: date | None = None
+    date_of_birth_estimated: bool = False
+    nationality: str = ""
+    document_type: str = ""
+    document_number: str = ""
+    phone: str = ""
+
+    @classmethod
+    def from_individual(cls, individual, household_phone=""):
+        return cls(
+            given_name=individual.given_name, family_name=individual.family_name, sex=individual.sex,
+            date_of_birth=individual.date_of_birth, date_of_birth_estimated=individual.date_of_birth_estimated,
+            nationality=individual.nationality, document_type=individual.document_type,
+            document_number=individual.document_number, phone=individual.phone or household_phone,
+        )
+
+
+@dataclass
+class Reason:
+    code: str
+    label: str
+
+
+@dataclass
+class Candidate:
+    individual: object
+    score: int
+    reasons: list = field(default_factory=list)
+
+
+# --- normal forms -----------------------------------------------------------------------------------
+
+_PHONETIC_RULES = [
+    (r"ch", "X"), (r"ll", "y"), (r"qu", "k"), (r"gu(?=[ei])", "g"), (r"g(?=[ei])", "j"), (r"c(?=[ei])", "s"),
+    (r"z", "s"), (r"c", "k"), (r"q", "k"), (r"v", "b"), (r"w", "b"), (r"h", ""), (r"y$", "i"), (r"ph", "f"),
+]
+
+
+def phonetic(word):
+    """A Spanish sound-alike form: 'Yépez' and 'Llepes', 'Vanessa' and 'Banesa' come out the same."""
+    word = normalise.search_text(word).replace(" ", "")
+    for pattern, replacement in _PHONETIC_RULES:
+        word = re.sub(pattern, replacement, word)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def name_words(text):
+    # Particles carry no identity: 'de la Cruz' and 'Cruz' are the same surname.
+    return [word for word in normalise.search_text(text).split() if word not in {"de", "del", "la", "las", "los", "y"}]
+
+
+def document_digits(raw):
+    """'V-12.345.678' and '12345678' are one cédula: compare the digits when there are enough of them."""
+    digits = re.sub(r"\D", "", raw or "")
+    return digits if len(digits) >= MIN_DOCUMENT_DIGITS else ""
+
+
+def phone_key(raw):
+    try:
+        return normalise.phone_e164(raw)
+    except Exception:  # a phone that does not parse blocks nothing; validation reports it elsewhere
+        return ""
+
+
+def _sorted_day_month(born):
+    low, high = sorted((born.month, born.day))
+    return f"{born.year}{low:02d}{high:02d}"
+
+
+# --- blocking -----------------------------------------------------------------------------------------
+
+def _keys(person, years):
+    given = name_words(person.given_name)[:1]
+    surnames = name_words(person.family_name)
+    first = phonetic(given[0]) if given else ""
+    keys = set()
+    born = person.date_of_birth
+    for surname in surnames:
+        sound = phonetic(surname)
+        if first and born:
+            keys.update(f"n{year}:{first}:{sound}" for year in years)
+        if born:
+            keys.add(f"d{_sorted_day_month(born)}:{sound}")
+    if first and born:
+        keys.add(f"g{_sorted_day_month(born)}:{first}")
+    digits = document_digits(person.document_number)
+    if digits:
+        keys.add(f"x{digits}")
+    return keys
+
+
+def blocking_keys(person):
+    """The keys stored for a person: two people who share none are not compared."""
+    return _keys(person, [person.date_of_birth.year] if person.date_of_birth else [])
+
+
+def lookup_keys(person):
+    """The keys to look up for a person: the stored ones with the birth year widened by one."""
+    year = person.date_of_birth.year if person.date_of_birth else None
+    return _keys(person, [year - 1, year, year + 1] if year else [])
+
+
+# --- scoring ------------------------------------------------------------------------------------------
+
+def _word_similarity(left, right):
+    return max(fuzz.ratio(left, right), fuzz.ratio(phonetic(left), phonetic(right))) / 100
+
+
+def _words_similarity(left, right):
+    """Each word of the shorter name against its best match in the longer, in spelling and in sound,
+    in any order: a missing word (second surname, middle name) costs nothing, a different one does."""
+    if not left or not right:
+        return 0.0
+    shorter, longer = sorted([left, right], key=len)
+    return sum(max(_word_similarity(word, other) for other in longer) for word in shorter) / len(shorter)
+
+
+def _birth_similarity(a, b):
+    """1 exact, lower for the mistakes people make writing a date, 0 when the dates disagree."""
+    if a.date_of_birth is None or b.date_of_birth is None:
+        return 0.5, None
+    x, y = a.date_of_birth, b.date_of_birth
+    if x == y:
+        return 1.0, Reason("birth_date_same", _("same date of birth"))
+    if (x.year, x.month, x.day) == (y.year, y.day, y.month):
+        return 0.9, Reason("birth_date_swapped", _("date of birth with day and month swapped"))
+    if a.date_of_birth_estimated or b.date_of_birth_estimated:
+        if abs(x.year - y.year) <= 1:
+            return 0.8, Reason("birth_date_estimated", _("estimated age matches the date of birth"))
+        if abs(x.year - y.year) <= 2:
+            return 0.6, Reason("birth_date_estimated", _("estimated age close to the date of birth"))
+        return 0.0, None
+    typed_apart = Levenshtein.distance(x.strftime("%Y%m%d"), y.strftime("%Y%m%d")) == 1
+    if typed_apart or abs((x - y).days) <= 2:
+        return 0.8, Reason("birth_date_near", _("date of birth one digit or a day apart"))
+    if x.year == y.year:
+        return 0.35, None
+    return 0.0, None
+
+
+def score(a, b):
+    """How likely two people are one, 0-100, and the reasons a supervisor reads."""
+    reasons = []
+    given = _words_similarity(name_words(a.given_name), name_words(b.given_name))
+    family = _words_similarity(name_words(a.family_name), name_words(b.family_name))
+    name = (given + family) / 2
+    # Twins share a surname, a birth date and a sex; only the given name tells them apart.
+    different_name = given < DIFFERENT_NAME or family < DIFFERENT_NAME
+    if name >= 0.99:
+        reasons.append(Reason("name_same", _("same name")))
+    elif name >= 0.8:
+        reasons.append(Reason("name_similar", _("similar name")))
+    birth, birth_reason = _birth_similarity(a, b)
+    if birth_reason:
+        reasons.append(birth_reason)
+    sexes = {a.sex, b.sex} - {"", "unknown", "other"}
+    # A different sex is rarely a slip of the pen: it weighs against the pair.
+    sex = 1.0 if len(sexes) == 1 else (-1.5 if len(sexes) == 2 else 0.5)
+    total = 45 * name + 40 * birth + 15 * sex - (20 if different_name else 0)
+
+    digits_a, digits_b = document_digits(a.document_number), document_digits(b.document_number)
+    if digits_a and digits_a == digits_b:
+        reasons.insert(0, Reason("document_same", _("same document number")))
+        total = max(total, 88 + 12 * name)
+    elif digits_a and digits_b:
+        if Levenshtein.distance(digits_a, digits_b) == 1:
+            reasons.append(Reason("document_similar", _("document number one digit apart")))
+            total += 8
+        elif a.document_type == b.document_type:
+            # Two different numbers of the same kind of document: most likely two people.
+            total -= 30
+    phone_a, phone_b = phone_key(a.phone), phone_key(b.phone)
+    if phone_a and phone_a == phone_b:
+        reasons.append(Reason("phone_same", _("same phone")))
+        total += 8
+    return max(0, min(100, round(total))), reasons
+
+
+# --- the check ----------------------------------------------------------------------------------------
+
+def candidate_rows(person, queryset, *, exclude_ids=()):
+    """The individuals of `queryset` in a block of this person, at most MAX_BLOCK_ROWS of them."""
+    keys = sorted(lookup_keys(person))
+    condition = Q(match_keys__overlap=keys) if keys else Q(pk__in=[])
+    phone = phone_key(person.phone)
+    if phone:
+        condition |= Q(phone=phone) | Q(household__phone=phone)
+    rows = (queryset.filter(condition).exclude(pk__in=list(exclude_ids))
+            .filter(anonymised_at__isnull=True)
+            .select_related("household", "household__site"))
+    return list(rows[:MAX_BLOCK_ROWS])
+
+
+def rank(person, rows, *, threshold=None, limit=10):
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    found = []
+    for individual in rows:
+        value, reasons = score(person, Person.from_individual(individual, individual.household.phone))
+        if value >= threshold:
+            found.append(Candidate(individual=individual, score=value, reasons=reasons))
+    found.sort(key=lambda candidate: (-candidate.score, str(candidate.individual.pk)))
+    return found[:limit]
+
+
+def find_candidates(person, *, user, exclude_ids=(), threshold=None, limit=10):
+    """Likely existing records of this person among those the user may see, best first."""
+    from casework.models import Individual
+
+    rows = candidate_rows(person, Individual.objects.visible_to(user), exclude_ids=exclude_ids)
+    return rank(person, rows, threshold=threshold, limit=limit)
+
+
+def matches_elsewhere(person, *, user, threshold=None):
+    """How many likely matches exist outside the user's view: a supervisor may know that, not who."""
+    from casework.models import Individual
+    from casework.codes import Role
+
+    if user.role not in {Role.SUPERVISOR, Role.ADMIN}:
+        return None
+    outside = Individual.objects.exclude(household__organisation_id=user.organisation_id)
+    return len(rank(person, candidate_rows(person, outside), threshold=threshold, limit=MAX_BLOCK_ROWS))
