@@ -139,7 +139,12 @@ def test_the_dashboard_and_the_year_summary_render_charts(client, me_officer, oc
     page = client.get("/reports/", {"year": 2026}).content.decode()
     assert page.count("<svg") == 4
     summary = client.get("/reports/year/", {"year": 2026}).content.decode()
-    assert "7" in summary and "Seguridad alimentaria" in summary
+    # Read like the platform's response report: the distinct total, then each sector's "+N" and what
+    # its people received.
+    assert "7 personas distintas asistidas" in summary
+    food = summary.index("Seguridad alimentaria")
+    assert summary.index("+7 personas asistidas", food) < summary.index("<strong>7</strong>", food)
+    assert "+3 personas asistidas" in summary  # WASH: three people given hygiene kits
 
 
 @pytest.mark.celery
