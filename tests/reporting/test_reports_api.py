@@ -88,6 +88,11 @@ def test_no_exported_cell_can_run_as_a_formula(api_for, me_officer, october):
     cells = [cell for row in sheet.iter_rows(min_row=3, values_only=True) for cell in row if isinstance(cell, str)]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert "'=HYPERLINK(\"http://x\")" in cells
+    streamed = api_for(me_officer).get("/api/v1/reports/5w.csv", {"period": "2026-10"})
+    csv_cells = [cell for row in list(csv.reader(io.StringIO(b"".join(streamed.streaming_content).decode())))[2:]
+                 for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in csv_cells)
+    assert "'=HYPERLINK(\"http://x\")" in csv_cells
 
 
 def test_summary_counts_distinct_people_and_gives_the_estimate(api_for, supervisor, october):
@@ -208,3 +213,16 @@ def test_rollup_tasks_retry_database_errors_with_backoff():
         assert OperationalError in task.autoretry_for
         assert task.retry_backoff and task.max_retries >= 3
     assert django_settings.CELERY_RESULT_BACKEND == "django-db"
+
+
+def test_indicators_are_seeded_for_every_rmrp_sector_and_only_admins_edit_them(api_for, admin_user, me_officer):
+    from casework.codes import Sector
+
+    listed = api_for(me_officer).get("/api/v1/indicators/", {"page_size": 100}).json()["results"]
+    assert {row["sector"] for row in listed} == set(Sector.values)
+    assert {"FS-01", "SH-01", "MPC-01", "GBV-01", "PR-03"} <= {row["code"] for row in listed}
+    assert api_for(me_officer).patch("/api/v1/indicators/FS-01/", {"activity_name": "x"},
+                                     format="json").status_code == 403
+    edited = api_for(admin_user).patch("/api/v1/indicators/FS-01/", {"activity_name": "Canasta de alimentos"},
+                                       format="json")
+    assert edited.status_code == 200 and edited.json()["activity_name"] == "Canasta de alimentos"
