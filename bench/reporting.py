@@ -171,6 +171,7 @@ def main():
         "bare_sql_group_by_seconds": bare_seconds,
         "rollup_over_bare_sql": round(month_seconds / bare_seconds, 2) if bare_seconds else None,
         "pandas_export_and_groupby_seconds": pandas_seconds,
+        "rollup_faster_than_pandas": month_seconds < pandas_seconds,
         "targets": {"month_seconds": 30, "year_seconds": 120, "rollup_over_bare_sql": 1.5,
                     "faster_than_pandas": True},
     }, indent=2))

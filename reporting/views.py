@@ -52,6 +52,9 @@ def year_summary(request):
     year = _year(request)
     start, end = figures.period_range(year=year)
     summary = figures.summary(organisation_id=request.user.organisation_id, start=start, end=end)
+    # A response report tells each area as "+N persons assisted" with what they received beneath it.
+    for sector in summary["sectors"]:
+        sector["indicators"] = [row for row in summary["indicators"] if row["sector"] == sector["sector"]]
     return render(request, "reporting/summary.html", {"year": year, "summary": summary,
                                                       "organisation": request.user.organisation})
 

@@ -105,6 +105,25 @@ def test_movements_filter_by_site_commodity_kind_and_dates(api_for, supervisor, 
     assert count(date_from="2000-01-01", date_to="2000-01-31") == 0
 
 
+def test_balances_filter_by_site_and_commodity_and_issues_by_round(api_for, supervisor, officer, tumbes, tacna,
+                                                                   tumbes_round, stocked):
+    from tests.factories import register
+
+    add_stock(supervisor, tacna, food_basket=3)
+    services.record_receipt(actor=officer, household=register(officer), round=tumbes_round,
+                            verification_method="card_scanned")
+    client = api_for(supervisor)
+
+    def balances(**params):
+        return sorted((row["site"], row["commodity"]) for row in client.get(URL, params).json()["results"])
+
+    assert balances(site="TAC") == [("TAC", "food_basket")]
+    assert balances(commodity="food_basket") == [("TAC", "food_basket"), ("TUM", "food_basket")]
+    assert balances(site="TUM", commodity="baby_kit") == [("TUM", "baby_kit")]
+    issued = client.get(MOVEMENTS, {"round": str(tumbes_round.pk)}).json()["results"]
+    assert issued and {movement["kind"] for movement in issued} == {"issued"}
+
+
 @pytest.mark.parametrize("commodities", [1, 5])
 def test_the_stock_list_query_count_does_not_grow(api_for, supervisor, tumbes, commodities,
                                                   django_assert_num_queries):

@@ -19,6 +19,15 @@ from reporting.models import ReportRun, RollupRow
 from tests.reporting.conftest import day
 
 OCTOBER = datetime.date(2026, 10, 1)
+# The R4V 2025 template as DESIGN.md lists it, typed out here so that a change to the code's list fails.
+DESIGN_5W_COLUMNS = [
+    "Country", "Admin1", "Admin2", "Appealing organisation", "Implementation Set up", "Implementing partner",
+    "Month", "Sector", "Indicator", "Activity Name", "Activity Description", "RMRP Activity", "CVA",
+    "Value (in USD)", "Delivery mechanism", "Quantity of output", "Total monthly beneficiaries",
+    "New beneficiaries of the month", "Refugees and Migrants IN DESTINATION", "Refugees and Migrants IN TRANSIT",
+    "Host Communities Beneficiaries", "Refugees and Migrants PENDULARS", "Colombian Returnees", "Women under 18",
+    "Men under 18", "Women above 18", "Men above 18", "Other under 18", "Other above 18",
+]
 
 
 @pytest.fixture
@@ -41,7 +50,7 @@ def test_the_5w_csv_has_the_template_columns_an_hxl_row_and_passes_its_quality_r
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode()
     table = list(csv.reader(io.StringIO(content)))
-    assert table[0] == figures.FIVE_W_HEADER
+    assert table[0] == figures.FIVE_W_HEADER == DESIGN_5W_COLUMNS
     assert table[0][:3] == ["Country", "Admin1", "Admin2"] and table[0][-1] == "Other above 18"
     dataset = hxl.data(io.BytesIO(content.encode()), hxl.InputOptions(allow_local=True))
     tags = [column.display_tag for column in dataset.columns]
@@ -79,6 +88,11 @@ def test_no_exported_cell_can_run_as_a_formula(api_for, me_officer, october):
     cells = [cell for row in sheet.iter_rows(min_row=3, values_only=True) for cell in row if isinstance(cell, str)]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert "'=HYPERLINK(\"http://x\")" in cells
+    streamed = api_for(me_officer).get("/api/v1/reports/5w.csv", {"period": "2026-10"})
+    csv_cells = [cell for row in list(csv.reader(io.StringIO(b"".join(streamed.streaming_content).decode())))[2:]
+                 for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in csv_cells)
+    assert "'=HYPERLINK(\"http://x\")" in csv_cells
 
 
 def test_summary_counts_distinct_people_and_gives_the_estimate(api_for, supervisor, october):
@@ -130,13 +144,19 @@ def test_the_dashboard_and_the_year_summary_render_charts(client, me_officer, oc
     page = client.get("/reports/", {"year": 2026}).content.decode()
     assert page.count("<svg") == 4
     summary = client.get("/reports/year/", {"year": 2026}).content.decode()
-    assert "7" in summary and "Seguridad alimentaria" in summary
+    # Read like the platform's response report: the distinct total, then each sector's "+N" and what
+    # its people received.
+    assert "7 personas distintas asistidas" in summary
+    food = summary.index("Seguridad alimentaria")
+    assert summary.index("+7 personas asistidas", food) < summary.index("<strong>7</strong>", food)
+    assert "+3 personas asistidas" in summary  # WASH: three people given hygiene kits
 
 
 @pytest.mark.celery
 @pytest.mark.django_db(transaction=True)
-def test_a_month_rolls_up_end_to_end_on_a_real_worker(person, reach, me_officer, api_for):
+def test_a_month_rolls_up_end_to_end_on_a_real_worker(person, reach, me_officer, api_for, tacna):
     reach([person(), person()], "FS-01", day("2026-10-02"), quantity=1)
+    reach(person(), "FS-01", day("2026-10-03"), site=tacna, quantity=1)  # a second department: two chord tasks
     database = connection.settings_dict
     url = f"postgres://{database['USER']}@{database['HOST'] or 'localhost'}:{database['PORT'] or 5432}/{database['NAME']}"
     if database["OPTIONS"].get("host"):
@@ -157,8 +177,52 @@ def test_a_month_rolls_up_end_to_end_on_a_real_worker(person, reach, me_officer,
                 break
             time.sleep(0.5)
         assert status == "succeeded"
-        assert ReportRun.objects.get(pk=run_id).rows == 1
-        assert RollupRow.objects.get(period=OCTOBER).people_reached == 2
+        run = ReportRun.objects.get(pk=run_id)
+        assert (run.departments, run.rows) == (2, 2)
+        assert dict(RollupRow.objects.filter(period=OCTOBER).values_list("admin1__pcode", "people_reached")) == {
+            "PE24": 2, "PE23": 1}
     finally:
         worker.terminate()
         worker.wait(15)
+
+
+def test_beat_recomputes_the_current_and_the_previous_month_every_night(me_officer,
+                                                                      django_capture_on_commit_callbacks):
+    from celery import current_app
+    from django.utils import timezone
+
+    from reporting import services, tasks
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["nightly-rollups"]
+    assert entry["task"] == "reporting.tasks.nightly_rollups" and entry["task"] in current_app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {15})
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        tasks.nightly_rollups()
+    this_month = timezone.localdate().replace(day=1)
+    assert sorted(ReportRun.objects.values_list("period", flat=True)) == [services.previous_month(this_month),
+                                                                         this_month]
+    assert len(queued) == 2
+
+
+def test_rollup_tasks_retry_database_errors_with_backoff():
+    from django.db import OperationalError
+
+    from reporting import tasks
+
+    for task in (tasks.run_rollup, tasks.rollup_department):
+        assert OperationalError in task.autoretry_for
+        assert task.retry_backoff and task.max_retries >= 3
+    assert django_settings.CELERY_RESULT_BACKEND == "django-db"
+
+
+def test_indicators_are_seeded_for_every_rmrp_sector_and_only_admins_edit_them(api_for, admin_user, me_officer):
+    from casework.codes import Sector
+
+    listed = api_for(me_officer).get("/api/v1/indicators/", {"page_size": 100}).json()["results"]
+    assert {row["sector"] for row in listed} == set(Sector.values)
+    assert {"FS-01", "SH-01", "MPC-01", "GBV-01", "PR-03"} <= {row["code"] for row in listed}
+    assert api_for(me_officer).patch("/api/v1/indicators/FS-01/", {"activity_name": "x"},
+                                     format="json").status_code == 403
+    edited = api_for(admin_user).patch("/api/v1/indicators/FS-01/", {"activity_name": "Canasta de alimentos"},
+                                       format="json")
+    assert edited.status_code == 200 and edited.json()["activity_name"] == "Canasta de alimentos"

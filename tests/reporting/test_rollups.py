@@ -54,6 +54,27 @@ def test_the_platform_estimate_takes_the_largest_sector_per_department_and_group
     assert (summary["people_reached"], summary["platform_estimate"]) == (4, 4)
 
 
+def test_the_platform_estimate_undercounts_where_sectors_reach_different_people(person, reach, tacna):
+    # An estimate that merely repeated the distinct count would pass the test above; here the two differ.
+    fed, sheltered = [person() for _ in range(3)], [person() for _ in range(2)]
+    reach(fed, "FS-01", day("2026-10-03"))
+    reach(sheltered, "SH-01", day("2026-10-04"))             # other people, same department and group
+    in_tacna = person()
+    reach(in_tacna, "FS-01", day("2026-10-05"), site=tacna)  # another department adds its own largest
+    start, end = figures.period_range(period=OCTOBER)
+    organisation_id = fed[0].household.organisation_id
+    summary = figures.summary(organisation_id=organisation_id, start=start, end=end)
+    assert (summary["people_reached"], summary["platform_estimate"]) == (6, 4)
+    tumbes = figures.summary(organisation_id=organisation_id, start=start, end=end,
+                             admin1_id=fed[0].household.site.location.admin1.pk)
+    assert (tumbes["people_reached"], tumbes["platform_estimate"]) == (5, 3)
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, 0), (1, "<5"), (4, "<5"), (5, 5), (120, 120)])
+def test_small_cells_from_1_to_4_are_suppressed_and_zero_stays_zero(count, shown):
+    assert figures.suppress(count) == shown
+
+
 def test_new_means_first_reached_by_that_indicator_in_the_plan_year(person, reach):
     returning, first_time, last_year = person(), person(), person()
     reach(returning, "FS-01", day("2026-08-10"))
