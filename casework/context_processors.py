@@ -9,6 +9,7 @@ def navigation(request):
     return {"nav": {
         "registry": can(user, "household", "list"),
         "audit": can(user, "audit", "list"),
+        "duplicates": can(user, "duplicate", "list"),
         "admin": can(user, "user", "list"),
         "reports": can(user, "report", "list"),
         "distributions": can(user, "distribution_round", "list"),

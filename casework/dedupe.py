@@ -12,11 +12,11 @@ a birth date is keyed with day and month sorted (day/month swapped).
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext as _
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from casework import normalise
 
@@ -27,6 +27,9 @@ MAX_BLOCK_ROWS = 400
 MIN_DOCUMENT_DIGITS = 5
 # Below this a given name or surname is another name, not a misspelling of it.
 DIFFERENT_NAME = 0.75
+# Below this one word is another word ('José'/'Jsoé' is 0.75).
+SAME_WORD = 0.75
+MISSING_WORD = 0.85
 
 
 @dataclass(frozen=True)
@@ -68,23 +71,28 @@ class Candidate:
 
 # --- normal forms -----------------------------------------------------------------------------------
 
-_PHONETIC_RULES = [
+_PHONETIC_RULES = [(re.compile(pattern), replacement) for pattern, replacement in [
     (r"ch", "X"), (r"ll", "y"), (r"qu", "k"), (r"gu(?=[ei])", "g"), (r"g(?=[ei])", "j"), (r"c(?=[ei])", "s"),
-    (r"z", "s"), (r"c", "k"), (r"q", "k"), (r"v", "b"), (r"w", "b"), (r"h", ""), (r"y$", "i"), (r"ph", "f"),
-]
+    (r"z", "s"), (r"c", "k"), (r"q", "k"), (r"v", "b"), (r"w", "b"), (r"ph", "f"), (r"h", ""), (r"y$", "i"),
+]]
+_DOUBLED = re.compile(r"(.)\1+")
 
 
+# Names repeat a great deal (a few hundred forms cover most of a registry): remember the work.
+@lru_cache(maxsize=200_000)
 def phonetic(word):
     """A Spanish sound-alike form: 'Yépez' and 'Llepes', 'Vanessa' and 'Banesa' come out the same."""
     word = normalise.search_text(word).replace(" ", "")
     for pattern, replacement in _PHONETIC_RULES:
-        word = re.sub(pattern, replacement, word)
-    return re.sub(r"(.)\1+", r"\1", word)
+        word = pattern.sub(replacement, word)
+    return _DOUBLED.sub(r"\1", word)
 
 
+@lru_cache(maxsize=200_000)
 def name_words(text):
     # Particles carry no identity: 'de la Cruz' and 'Cruz' are the same surname.
-    return [word for word in normalise.search_text(text).split() if word not in {"de", "del", "la", "las", "los", "y"}]
+    return tuple(word for word in normalise.search_text(text).split()
+                 if word not in {"de", "del", "la", "las", "los", "y"})
 
 
 def document_digits(raw):
@@ -140,8 +148,10 @@ def lookup_keys(person):
 
 # --- scoring ------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=500_000)
 def _word_similarity(left, right):
-    return max(fuzz.ratio(left, right), fuzz.ratio(phonetic(left), phonetic(right))) / 100
+    """Spelling or sound, whichever is closer; swapping two letters is one slip, not two."""
+    return max(OSA.normalized_similarity(left, right), OSA.normalized_similarity(phonetic(left), phonetic(right)))
 
 
 def _words_similarity(left, right):
@@ -150,7 +160,16 @@ def _words_similarity(left, right):
     if not left or not right:
         return 0.0
     shorter, longer = sorted([left, right], key=len)
-    return sum(max(_word_similarity(word, other) for other in longer) for word in shorter) / len(shorter)
+    # Each word pairs with a different word: 'Ramírez Ramírez' is not 'Martínez Ramírez'.
+    unused, best = list(longer), []
+    for word in shorter:
+        match = max(unused, key=lambda other: _word_similarity(word, other))
+        best.append(_word_similarity(word, match))
+        unused.remove(match)
+    # 'Huamán' and 'Mamani' share letters, not a name: a word with no close match counts as none.
+    similarity = sum(value if value >= SAME_WORD else 0.0 for value in best) / len(shorter)
+    # A missing word is how people shorten their names, but it is also how strangers look alike.
+    return similarity * (MISSING_WORD if len(shorter) < len(longer) else 1.0)
 
 
 def _birth_similarity(a, b):
@@ -164,15 +183,17 @@ def _birth_similarity(a, b):
         return 0.9, Reason("birth_date_swapped", _("date of birth with day and month swapped"))
     if a.date_of_birth_estimated or b.date_of_birth_estimated:
         if abs(x.year - y.year) <= 1:
-            return 0.8, Reason("birth_date_estimated", _("estimated age matches the date of birth"))
+            return 0.55, Reason("birth_date_estimated", _("estimated age matches the date of birth"))
         if abs(x.year - y.year) <= 2:
-            return 0.6, Reason("birth_date_estimated", _("estimated age close to the date of birth"))
+            return 0.35, Reason("birth_date_estimated", _("estimated age close to the date of birth"))
         return 0.0, None
-    typed_apart = Levenshtein.distance(x.strftime("%Y%m%d"), y.strftime("%Y%m%d")) == 1
-    if typed_apart or abs((x - y).days) <= 2:
-        return 0.8, Reason("birth_date_near", _("date of birth one digit or a day apart"))
+    # A day apart (midnight births, time zones) or the year mistyped; other near dates are strangers'.
+    if abs((x - y).days) <= 1 or ((x.month, x.day) == (y.month, y.day) and abs(x.year - y.year) == 1):
+        return 0.75, Reason("birth_date_near", _("date of birth a day or a year apart"))
+    if x.year == y.year and (x.month == y.month or x.day == y.day):
+        return 0.3, None
     if x.year == y.year:
-        return 0.35, None
+        return 0.2, None
     return 0.0, None
 
 
@@ -182,6 +203,8 @@ def score(a, b):
     given = _words_similarity(name_words(a.given_name), name_words(b.given_name))
     family = _words_similarity(name_words(a.family_name), name_words(b.family_name))
     name = (given + family) / 2
+    shortened = len(name_words(a.given_name) + name_words(a.family_name)) != len(
+        name_words(b.given_name) + name_words(b.family_name))
     # Twins share a surname, a birth date and a sex; only the given name tells them apart.
     different_name = given < DIFFERENT_NAME or family < DIFFERENT_NAME
     if name >= 0.99:
@@ -195,6 +218,9 @@ def score(a, b):
     # A different sex is rarely a slip of the pen: it weighs against the pair.
     sex = 1.0 if len(sexes) == 1 else (-1.5 if len(sexes) == 2 else 0.5)
     total = 45 * name + 40 * birth + 15 * sex - (20 if different_name else 0)
+    if shortened and birth < 1:
+        # A shorter name and another date: among common names that is usually someone else.
+        total -= 8
 
     digits_a, digits_b = document_digits(a.document_number), document_digits(b.document_number)
     if digits_a and digits_a == digits_b:
@@ -219,6 +245,8 @@ def score(a, b):
 def candidate_rows(person, queryset, *, exclude_ids=()):
     """The individuals of `queryset` in a block of this person, at most MAX_BLOCK_ROWS of them."""
     keys = sorted(lookup_keys(person))
+    # Same document or same birth date first: a very common name in a birth year can fill the cap.
+    strong = [key for key in keys if not key.startswith("n")]
     condition = Q(match_keys__overlap=keys) if keys else Q(pk__in=[])
     phone = phone_key(person.phone)
     if phone:
@@ -226,6 +254,9 @@ def candidate_rows(person, queryset, *, exclude_ids=()):
     rows = (queryset.filter(condition).exclude(pk__in=list(exclude_ids))
             .filter(anonymised_at__isnull=True)
             .select_related("household", "household__site"))
+    if strong:
+        rows = rows.alias(strong=ExpressionWrapper(Q(match_keys__overlap=strong), output_field=BooleanField()))
+        rows = rows.order_by("-strong")
     return list(rows[:MAX_BLOCK_ROWS])
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import case_views, views
+from casework import case_views, duplicate_views, views
 
 app_name = "casework"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("people/<uuid:pk>/export/", views.person_export, name="person_export"),
     path("people/<uuid:pk>/anonymise/", views.person_anonymise, name="person_anonymise"),
     path("audit/", views.audit_trail, name="audit"),
+    path("registry/duplicates/", duplicate_views.duplicate_queue, name="duplicates"),
+    path("registry/duplicates/check/", duplicate_views.duplicate_check, name="duplicate_check"),
+    path("registry/duplicates/<uuid:pk>/<slug:decision>/", duplicate_views.duplicate_resolve,
+         name="duplicate_resolve"),
+    path("registry/merges/<uuid:pk>/undo/", duplicate_views.duplicate_unmerge, name="duplicate_unmerge"),
     path("registry/<uuid:household_pk>/open-case/", case_views.case_open, name="case_open"),
     path("cases/", case_views.case_list, name="cases"),
     path("cases/review/", case_views.review_queue, name="case_review"),

@@ -29,6 +29,22 @@
       if (first) { first.focus(); }
     });
 
+    // Likely existing records of a member, shown as soon as names and a birth date are typed.
+    var checkUrl = form.getAttribute("data-duplicate-check");
+    container.addEventListener("change", function (event) {
+      var row = event.target.closest("[data-member]");
+      if (!row || !checkUrl) { return; }
+      var body = new FormData();
+      body.append("csrfmiddlewaretoken", form.querySelector("input[name='csrfmiddlewaretoken']").value);
+      row.querySelectorAll("input, select").forEach(function (input) {
+        if (input.name && input.type !== "checkbox") { body.append(input.name, input.value); }
+      });
+      fetch(checkUrl, {method: "POST", body: body, credentials: "same-origin"})
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) { row.querySelector("[data-member-matches]").innerHTML = html; })
+        .catch(function () { /* offline: the nightly scan still finds the duplicate */ });
+    });
+
     container.addEventListener("click", function (event) {
       var button = event.target.closest("[data-remove-member]");
       if (!button) { return; }
