@@ -101,6 +101,7 @@ def document_digits(raw):
     return digits if len(digits) >= MIN_DOCUMENT_DIGITS else ""
 
 
+@lru_cache(maxsize=100_000)
 def phone_key(raw):
     try:
         return normalise.phone_e164(raw)
@@ -242,22 +243,47 @@ def score(a, b):
 
 # --- the check ----------------------------------------------------------------------------------------
 
-def candidate_rows(person, queryset, *, exclude_ids=()):
-    """The individuals of `queryset` in a block of this person, at most MAX_BLOCK_ROWS of them."""
+def block(person, *, exclude_ids=()):
+    """Ids of the people sharing a blocking key or the phone with this person, at most MAX_BLOCK_ROWS.
+
+    Looked up on the whole registry with the key index alone, so that the planner never trades the
+    index for a join; scoping then filters these few ids."""
+    from casework.models import Individual
+
     keys = sorted(lookup_keys(person))
-    # Same document or same birth date first: a very common name in a birth year can fill the cap.
-    strong = [key for key in keys if not key.startswith("n")]
-    condition = Q(match_keys__overlap=keys) if keys else Q(pk__in=[])
+    ids = []
+    if keys:
+        # Same document or same birth date first: a very common name in a birth year can fill the cap.
+        strong = [key for key in keys if not key.startswith("n")]
+        rows = Individual.objects.filter(match_keys__overlap=keys)
+        if strong:
+            rows = rows.alias(strong=ExpressionWrapper(Q(match_keys__overlap=strong), output_field=BooleanField()))
+            rows = rows.order_by("-strong")
+        ids = list(rows.values_list("pk", flat=True)[:MAX_BLOCK_ROWS])
     phone = phone_key(person.phone)
     if phone:
-        condition |= Q(phone=phone) | Q(household__phone=phone)
-    rows = (queryset.filter(condition).exclude(pk__in=list(exclude_ids))
-            .filter(anonymised_at__isnull=True)
-            .select_related("household", "household__site"))
-    if strong:
-        rows = rows.alias(strong=ExpressionWrapper(Q(match_keys__overlap=strong), output_field=BooleanField()))
-        rows = rows.order_by("-strong")
-    return list(rows[:MAX_BLOCK_ROWS])
+        ids += Individual.objects.filter(phone=phone).values_list("pk", flat=True)[:50]
+        ids += Individual.objects.filter(household__phone=phone).values_list("pk", flat=True)[:50]
+    excluded = {str(pk) for pk in exclude_ids}
+    return list(dict.fromkeys(pk for pk in ids if str(pk) not in excluded))
+
+
+def candidate_rows(person, *, exclude_ids=()):
+    """The people in a block of this person, whoever may see them: callers scope them."""
+    from casework.models import Individual
+
+    ids = block(person, exclude_ids=exclude_ids)
+    return list(Individual.objects.filter(pk__in=ids, anonymised_at__isnull=True)
+                .select_related("household", "household__site"))
+
+
+def visible_rows(rows, user):
+    """Scoping by the households' ids: a few primary-key lookups, whatever the organisation's size."""
+    from casework.models import Household
+
+    households = {row.household_id for row in rows}
+    visible = set(Household.objects.visible_to(user).filter(pk__in=households).values_list("pk", flat=True))
+    return [row for row in rows if row.household_id in visible]
 
 
 def rank(person, rows, *, threshold=None, limit=10):
@@ -271,20 +297,18 @@ def rank(person, rows, *, threshold=None, limit=10):
     return found[:limit]
 
 
-def find_candidates(person, *, user, exclude_ids=(), threshold=None, limit=10):
+def find_candidates(person, *, user, exclude_ids=(), threshold=None, limit=10, rows=None):
     """Likely existing records of this person among those the user may see, best first."""
-    from casework.models import Individual
-
-    rows = candidate_rows(person, Individual.objects.visible_to(user), exclude_ids=exclude_ids)
-    return rank(person, rows, threshold=threshold, limit=limit)
+    rows = candidate_rows(person, exclude_ids=exclude_ids) if rows is None else rows
+    return rank(person, visible_rows(rows, user), threshold=threshold, limit=limit)
 
 
-def matches_elsewhere(person, *, user, threshold=None):
+def matches_elsewhere(person, *, user, threshold=None, rows=None):
     """How many likely matches exist outside the user's view: a supervisor may know that, not who."""
-    from casework.models import Individual
     from casework.codes import Role
 
     if user.role not in {Role.SUPERVISOR, Role.ADMIN}:
         return None
-    outside = Individual.objects.exclude(household__organisation_id=user.organisation_id)
-    return len(rank(person, candidate_rows(person, outside), threshold=threshold, limit=MAX_BLOCK_ROWS))
+    rows = candidate_rows(person) if rows is None else rows
+    outside = [row for row in rows if row.household.organisation_id != user.organisation_id]
+    return len(rank(person, outside, threshold=threshold, limit=MAX_BLOCK_ROWS))

@@ -55,9 +55,9 @@ def scan_registry(*, now=None):
         with transaction.atomic():
             for individual in chunk:
                 person = dedupe.Person.from_individual(individual, individual.household.phone)
-                same_organisation = Individual.objects.filter(
-                    household__organisation_id=individual.household.organisation_id)
-                rows = dedupe.candidate_rows(person, same_organisation, exclude_ids=[individual.pk])
+                organisation = individual.household.organisation_id
+                rows = [row for row in dedupe.candidate_rows(person, exclude_ids=[individual.pk])
+                        if row.household.organisation_id == organisation]
                 for candidate in dedupe.rank(person, rows):
                     queued += record_suspicion(individual, candidate)
             checked += len(chunk)

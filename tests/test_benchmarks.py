@@ -46,3 +46,12 @@ def test_the_distributions_benchmark_prints_its_figures():
     assert {"receipts_per_second", "p95_ms"} <= set(figures["receipts_through_api"])
     assert "build_seconds" in figures["roster"]
     assert figures["second_receipt_409"]["requests"] == 5
+
+
+@pytest.mark.slow
+def test_the_dedupe_benchmark_prints_its_figures():
+    figures = run("dedupe.py", "--small")
+    quality = figures["quality"]
+    assert quality["true_pairs"] == 200 and {"precision", "recall", "f1"} <= set(quality)
+    assert set(quality["variations"]) >= {"accents_and_case", "swapped_surnames", "estimated_age"}
+    assert figures["duplicate_check"]["requests"] == 20 and "p95_ms" in figures["duplicate_check"]

@@ -63,11 +63,11 @@ def candidate_data(candidate, context):
 def check_response(request, serializer):
     person = serializer.person()
     threshold = serializer.validated_data.get("threshold", dedupe.DEFAULT_THRESHOLD)
-    candidates = dedupe.find_candidates(person, user=request.user, threshold=threshold,
-                                        exclude_ids=serializer.validated_data.get("exclude", []))
+    rows = dedupe.candidate_rows(person, exclude_ids=serializer.validated_data.get("exclude", []))
+    candidates = dedupe.find_candidates(person, user=request.user, threshold=threshold, rows=rows)
     body = {"threshold": threshold,
             "candidates": [candidate_data(candidate, {"request": request}) for candidate in candidates]}
-    elsewhere = dedupe.matches_elsewhere(person, user=request.user, threshold=threshold)
+    elsewhere = dedupe.matches_elsewhere(person, user=request.user, threshold=threshold, rows=rows)
     if elsewhere is not None:
         body["matches_in_other_organisations"] = elsewhere
     return body

@@ -176,3 +176,37 @@ def test_the_queue_list_runs_a_fixed_number_of_queries(api_for, supervisor, offi
     client = api_for(supervisor)
     with django_assert_max_num_queries(12):
         assert client.get("/api/v1/duplicates/").json()["count"] == 15
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_is_scheduled_and_runs_through_celery(officer, colleague, settings):
+    from casework.tasks import scan_for_duplicates
+
+    entry = settings.CELERY_BEAT_SCHEDULE["nightly-duplicate-scan"]
+    assert entry["task"] == "casework.tasks.scan_for_duplicates"
+    solo(officer), solo(colleague, document_type="none")
+    assert scan_for_duplicates.apply().get() == {"checked": 2, "queued": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_that_dies_half_way_loses_nothing_when_run_again(officer, colleague, monkeypatch):
+    for number in range(3):
+        solo(officer, given_name="Luis", family_name="Mora", sex="male", date_of_birth=datetime.date(1980, 1, 1),
+             document_number=f"V77{number}0000")
+    monkeypatch.setattr(duplicates, "SCAN_CHUNK", 1)
+    real_rank, calls = duplicates.dedupe.rank, []
+
+    def dies_on_the_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker killed")
+        return real_rank(*args, **kwargs)
+
+    monkeypatch.setattr(duplicates.dedupe, "rank", dies_on_the_second_chunk)
+    with pytest.raises(RuntimeError):
+        duplicates.scan_registry()
+    committed = SuspectedDuplicate.objects.count()
+    monkeypatch.setattr(duplicates.dedupe, "rank", real_rank)
+    duplicates.scan_registry()
+    assert committed == 2 and SuspectedDuplicate.objects.count() == 3
+    assert duplicates.scan_registry()["queued"] == 0
