@@ -63,6 +63,15 @@ def test_my_cases_shows_only_my_cases_and_flags_overdue_follow_ups(as_user, case
     assert mine.case_number in page(as_user(caseworker), "/cases/?overdue=on")
 
 
+def test_the_supervisors_list_flags_overdue_follow_ups_too(as_user, caseworker, household, supervisor):
+    case = open_case(caseworker, household)
+    follow_up, _created = case_services.plan_follow_up(actor=caseworker, case=case, action="Call the school",
+                                                       due_on=datetime.date.today())
+    make_overdue(follow_up)
+    html = page(as_user(supervisor), "/cases/")
+    assert case.case_number in html and "has-overdue" in html and "1 follow-up overdue" in html
+
+
 def test_the_case_list_query_count_does_not_grow(as_user, caseworker, household, supervisor,
                                                  django_assert_max_num_queries):
     client = as_user(supervisor)
