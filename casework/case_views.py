@@ -88,6 +88,7 @@ def case_list(request):
 def review_queue(request):
     """Cases waiting for review, the longest waiting first; approve or return one or many at once."""
     require(request.user, "case", "review")
+    status = 200
     if request.method == "POST":
         decisions = []
         for value in request.POST.getlist("case"):
@@ -101,6 +102,8 @@ def review_queue(request):
                                                   comment=request.POST.get("comment", ""))
             except (InvalidInput, NotAllowed) as refused:
                 _report(request, refused)
+                # Like the API: bad input is a 400, a case whose status moved on meanwhile a 409.
+                status = 409 if isinstance(refused, NotAllowed) else 400
             else:
                 numbers = ", ".join(case.case_number for case in done)
                 if action == "approve":
@@ -114,7 +117,7 @@ def review_queue(request):
         "page": page,
         "ticked": {value.partition(":")[0] for value in request.POST.getlist("case")},
         "comment": request.POST.get("comment", ""),
-    })
+    }, status=status)
 
 
 @login_required
@@ -137,7 +140,9 @@ def case_open(request, household_pk):
         else:
             messages.success(request, _("Case %(number)s opened.") % {"number": case.case_number})
             return redirect("casework:case", pk=case.pk)
-    return render(request, "casework/cases/open.html", {"form": form, "household": household})
+    # A refused form comes back under 400, like the API.
+    status = 400 if request.method == "POST" else 200
+    return render(request, "casework/cases/open.html", {"form": form, "household": household}, status=status)
 
 
 @login_required
@@ -203,14 +208,18 @@ def case_assess(request, pk):
         initial.update(specific_needs=latest.specific_needs, details=latest.details,
                        priority_override=latest.priority_override, override_reason=latest.override_reason)
     form = AssessmentForm(request.POST or None, initial=initial)
+    # A refused form comes back under 400 (409 when the case moved on meanwhile), like the API.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             case_services.record_assessment(actor=request.user, case=case,
                                             expected_version=form.cleaned_data["version"], **form.assessment())
         except StaleWrite:
             form.add_error(None, _stale_message(case))
+            status = 409
         except NotAllowed as refused:
             form.add_error(None, refused.message)
+            status = 409
         except InvalidInput as invalid:
             for name, field_messages in invalid.errors.items():
                 for message in field_messages:
@@ -218,7 +227,8 @@ def case_assess(request, pk):
         else:
             messages.success(request, _("Assessment recorded."))
             return redirect("casework:case", pk=pk)
-    return render(request, "casework/cases/assess.html", {"form": form, "case": case, "rules": rules_table()})
+    return render(request, "casework/cases/assess.html", {"form": form, "case": case, "rules": rules_table()},
+                  status=status)
 
 
 @login_required

@@ -453,7 +453,15 @@ def remove_member(*, actor, individual):
 # --- consent ------------------------------------------------------------------------------------
 
 @transaction.atomic
-def record_consent(*, actor, purposes, given_by, household=None, individual=None, given_at=None):
+def record_consent(*, actor, purposes, given_by, household=None, individual=None, given_at=None, id=None):
+    """A retried request with the same id gets the consent the first one recorded, not a second one."""
+    if id is not None:
+        existing = Consent.objects.filter(pk=id).first()
+        if existing is not None:
+            if (existing.household_id, existing.individual_id) != (
+                    getattr(household, "pk", None), getattr(individual, "pk", None)):
+                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+            return existing
     errors = {}
     if (household is None) == (individual is None):
         errors["non_field_errors"] = [_("Consent is recorded for a household or for one person.")]
@@ -467,10 +475,11 @@ def record_consent(*, actor, purposes, given_by, household=None, individual=None
         errors["given_at"] = [_("Consent cannot be dated in the future.")]
     if errors:
         raise InvalidInput(errors)
-    consent = Consent.objects.create(
-        household=household, individual=individual, purposes=sorted(set(purposes)), given_by=str(given_by).strip(),
-        given_at=given_at or timezone.now(), recorded_by=actor,
+    consent = Consent(
+        id=id or uuid.uuid4(), household=household, individual=individual, purposes=sorted(set(purposes)),
+        given_by=str(given_by).strip(), given_at=given_at or timezone.now(), recorded_by=actor,
     )
+    consent.save(force_insert=True)
     subject = household or individual.household
     if household is not None and ConsentPurpose.ASSISTANCE in purposes and not subject.consent_given:
         Household.objects.filter(pk=subject.pk).update(consent_given=True)

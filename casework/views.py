@@ -170,6 +170,9 @@ def household_edit(request, pk):
 
 
 def _household_form(request, household):
+    # A refused form comes back with its errors under a 4xx status, like the API, so that a script or a
+    # proxy posting to it can tell a refusal from a page.
+    status = 200
     if household is None:
         initial, members_initial = {}, None
     else:
@@ -186,6 +189,7 @@ def _household_form(request, household):
     if request.method == "POST":
         form = HouseholdForm(request.POST, user=request.user, initial=initial)
         formset = MemberFormSet(request.POST, prefix="members", initial=members_initial)
+        status = 400
         if form.is_valid() and formset.is_valid():
             kept = formset.kept_forms()
             members = [member_form.service_fields() for member_form in kept]
@@ -206,14 +210,17 @@ def _household_form(request, household):
                 return redirect("casework:household", pk=saved.pk)
             except InvalidInput as invalid:
                 apply_service_errors(invalid, form, kept)
-            except (StaleWrite, NotAllowed) as refused:
+            except StaleWrite as refused:
+                form.add_error(None, refused.message)
+                status = 409
+            except NotAllowed as refused:
                 form.add_error(None, refused.message)
     else:
         form = HouseholdForm(user=request.user, initial=initial)
         formset = MemberFormSet(prefix="members", initial=members_initial)
     return render(request, "casework/household_form.html", {
         "form": form, "formset": formset, "household": household,
-    })
+    }, status=status)
 
 
 @require_GET

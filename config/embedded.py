@@ -28,6 +28,8 @@ def filesystem_broker_options():
     """kombu's filesystem transport: a real broker (a worker and beat run against it) with no server."""
     folder = VAR / "celery-broker"
     processed = VAR / "celery-processed"
+    # Without it kombu keeps its exchange tables in ./control, wherever the process was started.
+    control = VAR / "celery-control"
     folder.mkdir(parents=True, exist_ok=True)
     processed.mkdir(parents=True, exist_ok=True)
     return {
@@ -35,4 +37,5 @@ def filesystem_broker_options():
         "data_folder_out": str(folder),
         "processed_folder": str(processed),
         "store_processed": False,
+        "control_folder": str(control),
     }

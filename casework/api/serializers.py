@@ -109,6 +109,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class ConsentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(required=False, help_text=_(
+        "Send your own id on create: a retry with the same id returns the consent the first one recorded."))
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none(), required=False, allow_null=True)
     individual = serializers.PrimaryKeyRelatedField(queryset=Individual.objects.none(), required=False,
                                                     allow_null=True)
@@ -120,7 +122,7 @@ class ConsentSerializer(serializers.ModelSerializer):
         model = Consent
         fields = ["id", "household", "individual", "purposes", "given_by", "given_at", "recorded_by",
                   "withdrawn_at", "withdrawn_by"]
-        read_only_fields = ["id", "recorded_by", "withdrawn_at", "withdrawn_by"]
+        read_only_fields = ["recorded_by", "withdrawn_at", "withdrawn_by"]
         extra_kwargs = {"given_at": {"required": False}}
 
     def __init__(self, *args, **kwargs):

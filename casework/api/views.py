@@ -44,7 +44,15 @@ def expected_version(request, record):
         if if_match.strip().removeprefix("W/") != etag(record):
             raise PreconditionFailed(_("This record changed since you read it. Reload it and try again."))
         return record.version, True
-    return request.data.get("version"), False
+    version = request.data.get("version") if hasattr(request.data, "get") else None
+    if version in (None, ""):
+        return None, False
+    try:
+        # A version that is not a whole number is bad input, not a server error.
+        return int(str(version)), False
+    except ValueError:
+        raise serializers.ValidationError(
+            {"version": [_("Send the version you read, a whole number such as 3.")]}) from None
 
 
 class VersionedUpdateMixin:
@@ -197,8 +205,14 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_queryset(self):
         return Consent.objects.visible_to(self.request.user).select_related("recorded_by", "withdrawn_by")
 
-    def perform_create(self, serializer):
-        serializer.instance = services.record_consent(actor=self.request.user, **serializer.validated_data)
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        retried = "id" in serializer.validated_data and Consent.objects.filter(
+            pk=serializer.validated_data["id"]).exists()
+        consent = services.record_consent(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(consent).data,
+                        status=status.HTTP_200_OK if retried else status.HTTP_201_CREATED)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])

@@ -82,6 +82,8 @@ def test_the_admin_ui_is_for_admins_only(client, supervisor, admin_user, setting
     client.force_login(admin_user)
     assert client.get("/admin/casework/user/").status_code == 200
     assert client.get("/admin/casework/site/").status_code == 200
+    assert client.get("/admin/casework/organisation/").status_code == 200
+    assert client.get("/admin/casework/organisation/add/").status_code == 200
 
 
 def test_revoked_and_expired_tokens_answer_401(officer, api_for, admin_user, settings):

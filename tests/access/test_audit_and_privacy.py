@@ -98,6 +98,27 @@ def test_consent_through_the_api(api_for, officer):
     assert client.post(f"/api/v1/consents/{created.json()['id']}/withdraw/").status_code == 409
 
 
+def test_a_retried_consent_with_the_same_id_returns_the_first_one(api_for, officer, colleague):
+    import uuid
+
+    household = register(officer)
+    person = household.members.first()
+    client = api_for(officer)
+    body = {"id": str(uuid.uuid4()), "individual": str(person.pk), "purposes": ["referral"], "given_by": "María"}
+    first = client.post("/api/v1/consents/", body, format="json")
+    retry = client.post("/api/v1/consents/", body, format="json")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json()["id"] == body["id"]
+    assert Consent.objects.filter(individual=person).count() == 1
+    other = register(colleague).members.first()
+    misused = client.post("/api/v1/consents/", body | {"individual": str(person.pk), "purposes": ["assistance"]},
+                          format="json")
+    assert misused.status_code == 200  # the same record asked again, whatever the body says now
+    assert client.get(f"/api/v1/consents/{body['id']}/").status_code == 200
+    assert api_for(colleague).get(f"/api/v1/consents/{body['id']}/").status_code == 404
+    assert Consent.objects.filter(individual=other).count() == 0
+
+
 def test_consent_is_recorded_and_withdrawn_in_the_web_ui(client, officer):
     household = register(officer)
     client.force_login(officer)

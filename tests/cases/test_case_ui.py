@@ -46,7 +46,7 @@ def test_an_override_without_reason_is_shown_beside_the_field(as_user, caseworke
         "individual": "", "assigned_to": "", "supervisor": "", "specific_needs": ["DS"],
         "priority_override": "critical", "override_reason": "",
     }, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Say why you set the priority by hand." in response.content.decode()
     assert not Case.objects.exists()
 
@@ -61,6 +61,15 @@ def test_my_cases_shows_only_my_cases_and_flags_overdue_follow_ups(as_user, case
     assert "My cases" in html and mine.case_number in html and not_mine.case_number not in html
     assert "has-overdue" in html and "1 follow-up overdue" in html
     assert mine.case_number in page(as_user(caseworker), "/cases/?overdue=on")
+
+
+def test_the_supervisors_list_flags_overdue_follow_ups_too(as_user, caseworker, household, supervisor):
+    case = open_case(caseworker, household)
+    follow_up, _created = case_services.plan_follow_up(actor=caseworker, case=case, action="Call the school",
+                                                       due_on=datetime.date.today())
+    make_overdue(follow_up)
+    html = page(as_user(supervisor), "/cases/")
+    assert case.case_number in html and "has-overdue" in html and "1 follow-up overdue" in html
 
 
 def test_the_case_list_query_count_does_not_grow(as_user, caseworker, household, supervisor,
@@ -104,7 +113,7 @@ def test_returning_from_the_queue_needs_a_comment(as_user, submitted_case, super
     response = as_user(supervisor).post("/cases/review/", {
         "case": [f"{submitted_case.pk}:{submitted_case.version}"], "decision": "return", "comment": "",
     }, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Tell the caseworker what to change." in response.content.decode()
     assert Case.objects.get().status == "submitted"
 
@@ -117,6 +126,7 @@ def test_a_queue_decision_on_a_case_changed_meanwhile_saves_nothing_and_says_so(
     response = as_user(supervisor).post("/cases/review/", {"case": seen, "decision": "approve"},
                                         HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
+    assert response.status_code == 409
     assert "changed since you opened the list" in html and cases[0].case_number in html
     assert Case.objects.get(pk=cases[1].pk).status == "submitted"
 
@@ -185,7 +195,7 @@ def test_a_stale_assessment_form_is_refused(as_user, draft_case, caseworker, sup
     case_services.record_assessment(actor=supervisor, case=draft_case, specific_needs=["DS"])
     response = as_user(caseworker).post(f"/cases/{draft_case.pk}/assessment/", {
         "specific_needs": ["WR"], "version": stale_version}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200 and "Someone else changed this case" in response.content.decode()
+    assert response.status_code == 409 and "Someone else changed this case" in response.content.decode()
     assert draft_case.assessments.count() == 2
 
 

@@ -119,6 +119,15 @@ def test_missing_reason_answers_400(api_for, approved_case, caseworker):
     assert response.status_code == 400 and "reason" in response.json()
 
 
+def test_a_version_that_is_not_a_number_answers_400_and_changes_nothing(api_for, draft_case, caseworker):
+    response = api_for(caseworker).post(f"{URL}{draft_case.pk}/submit/", {"version": "abc"}, format="json",
+                                        HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    assert response.json() == {"version": ["Envíe la versión que leyó, un número entero como 3."]}
+    draft_case.refresh_from_db()
+    assert draft_case.status == "draft"
+
+
 def test_a_stale_if_match_answers_412_and_a_stale_version_409(api_for, submitted_case, supervisor):
     client = api_for(supervisor)
     read = client.get(f"{URL}{submitted_case.pk}/")

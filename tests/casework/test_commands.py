@@ -70,3 +70,20 @@ def test_add_user_refuses_a_weak_password(oim, monkeypatch):
     with pytest.raises(CommandError):
         call_command("add_user", "debil", "--role", "supervisor", "--organisation", "OIM")
     assert not User.objects.filter(username="debil").exists()
+
+
+def test_add_user_prompts_for_the_password_when_the_environment_has_none(oim, monkeypatch):
+    monkeypatch.delenv("CAMINOS_PASSWORD", raising=False)
+    answers = iter(["otra-clave-bastante-larga", "otra-clave-bastante-larga"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    call_command("add_user", "lperez", "--role", "supervisor", "--organisation", "OIM")
+    assert User.objects.get(username="lperez").check_password("otra-clave-bastante-larga")
+
+
+def test_add_user_refuses_a_prompted_password_typed_differently_twice(oim, monkeypatch):
+    monkeypatch.delenv("CAMINOS_PASSWORD", raising=False)
+    answers = iter(["otra-clave-bastante-larga", "otra-clave-bastante-larg"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    with pytest.raises(CommandError, match="do not match"):
+        call_command("add_user", "lperez", "--role", "supervisor", "--organisation", "OIM")
+    assert not User.objects.filter(username="lperez").exists()

@@ -1,6 +1,6 @@
 import pytest
 
-from casework.models import Household
+from casework.models import AuditEvent, Household
 from tests.factories import family, register
 
 
@@ -73,7 +73,7 @@ def test_errors_are_shown_beside_the_fields_and_nothing_is_saved(signed_in, tumb
                                                           document_number="")]
     response = signed_in.post("/registry/new/", form_data(members, site=tumbes.pk))
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "No se guardó nada" in page
     assert "futuro" in page
     assert "exactamente un jefe" in page
@@ -82,7 +82,7 @@ def test_errors_are_shown_beside_the_fields_and_nothing_is_saved(signed_in, tumb
 
 def test_an_officer_cannot_register_at_a_site_they_do_not_work_at(signed_in, tacna):
     response = signed_in.post("/registry/new/", form_data([person()], site=tacna.pk))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Household.objects.exists()
 
 
@@ -105,10 +105,17 @@ def test_editing_a_household_with_a_stale_form_is_refused(signed_in, officer):
     assert household.intended_destination == "Tacna"
     data["intended_destination"] = "Cusco"
     again = signed_in.post(f"/registry/{household.pk}/edit/", data)
-    assert again.status_code == 200
+    assert again.status_code == 409
     assert "cambiado" in again.content.decode()
     household.refresh_from_db()
     assert household.intended_destination == "Tacna"
+
+
+def test_opening_a_household_page_is_audited_with_who_and_from_where(signed_in, officer):
+    household = register(officer)
+    signed_in.get(f"/registry/{household.pk}/", HTTP_X_REQUEST_ID="req-ui-1", REMOTE_ADDR="10.9.8.7")
+    event = AuditEvent.objects.get(action="view", object_id=str(household.pk))
+    assert (event.actor, event.request_id, event.ip_address) == (officer, "req-ui-1", "10.9.8.7")
 
 
 def test_households_out_of_scope_answer_404(signed_in, colleague):
