@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 import uuid
@@ -28,6 +29,15 @@ BENCH_DB = "caminos_bench_referrals"
 STATUSES = ["sent", "acknowledged", "accepted", "declined", "completed", "closed", "cancelled"]
 
 
+def bench_database_name():
+    """BENCH_DB, plus CAMINOS_BENCH_SUFFIX when set: on a server shared by several worktrees, the test
+    suite's smoke runs of the benchmarks drop `caminos_bench…` and would kill a long run in progress."""
+    suffix = os.environ.get("CAMINOS_BENCH_SUFFIX", "")
+    if not re.fullmatch(r"[a-z0-9_]*", suffix):
+        raise SystemExit("CAMINOS_BENCH_SUFFIX: lower-case letters, digits and underscores only")
+    return BENCH_DB + suffix
+
+
 def database_urls():
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -35,15 +45,15 @@ def database_urls():
 
         url = embedded_database_url()
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}")), urlunsplit(parts._replace(path="/postgres"))
+    return urlunsplit(parts._replace(path=f"/{bench_database_name()}")), urlunsplit(parts._replace(path="/postgres"))
 
 
 def recreate_database(admin_url):
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+        connection.execute(f"DROP DATABASE IF EXISTS {bench_database_name()} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {bench_database_name()}")
 
 
 def referral_rows(count, individual_ids, referrer, caseworker, partners, service_type_ids, rng):

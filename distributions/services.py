@@ -604,16 +604,18 @@ def _record_activities(*, receipt, household, round, site, lines):
                                         str(person.pk)))
     # The round's site (the receipt's too) comes with its locations up to the country: see ROUND_PLACES.
     site = round.site
+    acts = []
     for indicator in indicators:
         totals = by_indicator[indicator.code]
         cash = totals["cash_pen"] > 0
-        activity.record(
-            source_type=activity.SOURCE_DISTRIBUTION, source_id=receipt.pk, people=people,
-            organisation=round.organisation, site=site, indicator=indicator,
-            date=timezone.localdate(receipt.distributed_at), quantity=totals["quantity"], cva=cash,
-            value_usd=(totals["cash_pen"] / settings.CAMINOS_PEN_PER_USD).quantize(Decimal("0.01")),
-            delivery_mechanism=DeliveryMechanism.DIRECT_CASH if cash else "",
-        )
+        acts.append({
+            "indicator": indicator, "quantity": totals["quantity"], "cva": cash,
+            "value_usd": (totals["cash_pen"] / settings.CAMINOS_PEN_PER_USD).quantize(Decimal("0.01")),
+            "delivery_mechanism": DeliveryMechanism.DIRECT_CASH if cash else "",
+        })
+    activity.record_acts(source_type=activity.SOURCE_DISTRIBUTION, source_id=receipt.pk, people=people,
+                         organisation=round.organisation, site=site,
+                         date=timezone.localdate(receipt.distributed_at), acts=acts)
 
 
 @transaction.atomic

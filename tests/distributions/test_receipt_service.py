@@ -174,7 +174,7 @@ def test_round_rules_cannot_change_once_households_were_served(officer, supervis
 
 def test_a_receipt_counts_every_member_as_reached_under_each_indicator_and_a_void_takes_it_back(
         officer, supervisor, tumbes_round, stocked):
-    from reporting.models import Activity
+    from reporting.models import Activity, FirstReach
 
     household = register(officer)  # four members
     receipt = record(officer, household, tumbes_round)
@@ -184,6 +184,8 @@ def test_a_receipt_counts_every_member_as_reached_under_each_indicator_and_a_voi
     food = {row.person.relationship_to_head: row.quantity for row in rows.filter(indicator__code="FS-01")}
     assert food["head"] == 2 and sum(food.values()) == 2  # the quantity rides on the head, once
     assert {row.site_id for row in rows} == {receipt.site_id}
+    # Written for all indicators at once: each member's first reach is noted under each of them.
+    assert FirstReach.objects.filter(person__household=household).count() == 4 * 3
     services.void_receipt(actor=supervisor, receipt=receipt, reason="Wrong household")
     assert not Activity.objects.filter(source_id=str(receipt.pk)).exists()
 
