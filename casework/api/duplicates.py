@@ -1,7 +1,7 @@
 """The duplicate check before saving a person, and the supervisors' review queue."""
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -85,9 +85,11 @@ class SuspectedDuplicateSerializer(serializers.ModelSerializer):
         individual = self.context["people"].get(person_id)
         return None if individual is None else IndividualSerializer(individual, context=self.context).data
 
+    @extend_schema_field(IndividualSerializer(allow_null=True))
     def get_first(self, suspicion):
         return self._person(suspicion.first_id)
 
+    @extend_schema_field(IndividualSerializer(allow_null=True))
     def get_second(self, suspicion):
         return self._person(suspicion.second_id)
 
