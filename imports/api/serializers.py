@@ -16,7 +16,7 @@ class ImportSourceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "site", "mapping", "token", "webhook_url", "created_at"]
         read_only_fields = ["id", "token", "created_at"]
 
-    def get_webhook_url(self, source):
+    def get_webhook_url(self, source) -> str | None:
         if source.kind != ImportSource.Kind.KOBO:
             return None
         request = self.context.get("request")
@@ -37,7 +37,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
                   "processed_rows", "counts", "merged_at", "merged_by", "error"]
         read_only_fields = fields
 
-    def get_counts(self, batch):
+    def get_counts(self, batch) -> dict:
         return services.counts(batch)
 
 
