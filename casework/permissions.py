@@ -70,6 +70,12 @@ POLICY = {
     "stock": {"list": REGISTRY_READERS | {ME_OFFICER}, "retrieve": REGISTRY_READERS | {ME_OFFICER}},
     "stock_movement": {"list": REGISTRY_READERS | {ME_OFFICER}, "retrieve": REGISTRY_READERS | {ME_OFFICER},
                        "create": {SUPERVISOR, ADMIN}},
+    # Imports: officers upload; supervisors review, fix, drop and merge; admins keep the Kobo sources.
+    "import_source": {"list": {SUPERVISOR, ADMIN}, "retrieve": {SUPERVISOR, ADMIN}, "create": {ADMIN},
+                      "update": {ADMIN}},
+    "import_batch": {"list": REGISTRY_READERS, "retrieve": REGISTRY_READERS, "create": REGISTRY_READERS,
+                     "rows": {SUPERVISOR, ADMIN}, "update_row": {SUPERVISOR, ADMIN}, "drop": {SUPERVISOR, ADMIN},
+                     "merge": {SUPERVISOR, ADMIN}, "refuse": {SUPERVISOR, ADMIN}},
 }
 
 # DRF's action names mapped onto the policy's verbs.

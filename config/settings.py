@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "distributions",
     "referrals",
     "reporting",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+# Imports: the largest file and sheet accepted, and the batch size above which a worker takes over.
+IMPORT_MAX_BYTES = int(os.environ.get("CAMINOS_IMPORT_MAX_BYTES", 20_000_000))
+IMPORT_MAX_ROWS = int(os.environ.get("CAMINOS_IMPORT_MAX_ROWS", 200_000))
+IMPORT_SYNC_ROWS = int(os.environ.get("CAMINOS_IMPORT_SYNC_ROWS", 200))
+
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Lima"  # report months are Lima months
 USE_I18N = True

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("reporting.api_urls")),
     path("", include("referrals.api_urls")),
     path("", include("distributions.api_urls")),
+    path("", include("imports.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,398 @@
+"""Imports: every batch is staged and validated with the registry's own rules, a supervisor fixes or
+drops rows, and the merge registers all households in one transaction through casework.services."""
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from casework import audit
+from casework import services as registry
+from casework.codes import Role
+from casework.errors import InvalidInput, NotAllowed
+from casework.models import AuditEvent
+from imports import parsing
+from imports.models import ImportBatch, ImportSource, StagedRow
+
+DATA = Path(__file__).resolve().parent / "data"
+OPEN = (ImportBatch.Status.RECEIVED, ImportBatch.Status.VALIDATED, ImportBatch.Status.IN_REVIEW)
+TRUE_WORDS = {"1", "true", "yes", "y", "si", "sí", "x"}
+
+
+def default_mapping():
+    return json.loads((DATA / "default_mapping.json").read_text())
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+def create_source(*, actor, name, kind, site, mapping=None):
+    errors = {}
+    if kind not in ImportSource.Kind.values:
+        errors["kind"] = [_("Choose kobo or file.")]
+    if not str(name or "").strip():
+        errors["name"] = [_("This field is required.")]
+    mapping = mapping or (default_mapping() if kind == ImportSource.Kind.KOBO else {})
+    _check_mapping(mapping, errors)
+    if errors:
+        raise InvalidInput(errors)
+    source = ImportSource.objects.create(organisation_id=actor.organisation_id, name=str(name).strip(), kind=kind,
+                                         site=site, mapping=mapping, created_by=actor)
+    audit.record_created(actor, source)
+    return source
+
+
+def update_source(*, actor, source, **changes):
+    errors = {}
+    if "mapping" in changes:
+        _check_mapping(changes["mapping"], errors)
+    if errors:
+        raise InvalidInput(errors)
+    before = audit.snapshot(source)
+    for name, value in changes.items():
+        setattr(source, name, value)
+    source.save()
+    audit.record_updated(actor, source, before)
+    return source
+
+
+def _check_mapping(mapping, errors):
+    if not mapping:
+        return
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("household", {}), dict) or \
+            not isinstance(mapping.get("member", {}), dict):
+        errors["mapping"] = [_("The mapping has the keys “household”, “member” (question path → field) "
+                               "and “members_group”.")]
+
+
+# --- values as typed -> the registration service's values ----------------------------------------------
+
+def _to_date(value):
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text[:19] if "T" in text else text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def prepare_member(raw):
+    """A staged member's text values typed for casework.services.clean_member; type errors per field."""
+    member, errors = {}, {}
+    for name in ("relationship_to_head", "given_name", "family_name", "sex", "nationality", "document_type",
+                 "document_number", "phone"):
+        member[name] = str(raw.get(name) or "").strip()
+    if member["sex"]:
+        member["sex"] = member["sex"].lower()
+    try:
+        member["date_of_birth"] = _to_date(raw.get("date_of_birth"))
+    except ValueError:
+        errors["date_of_birth"] = [_("“%(value)s” is not a date. Write it as YYYY-MM-DD (1990-05-17).")
+                                   % {"value": raw.get("date_of_birth")}]
+        member["date_of_birth"] = None
+    age = str(raw.get("age_years") or "").strip()
+    if age and member["date_of_birth"] is None:
+        try:
+            member["age_years"] = int(float(age))
+        except ValueError:
+            errors["age_years"] = [_("“%(value)s” is not an age in years.") % {"value": age}]
+    if raw.get("date_of_birth_estimated") in (True, "true", "1", "yes"):
+        member["date_of_birth_estimated"] = True
+    needs = raw.get("specific_needs") or []
+    if isinstance(needs, str):
+        needs = needs.replace(",", " ").split()
+    member["specific_needs"] = [str(code).strip().upper() for code in needs if str(code).strip()]
+    if not member["document_type"]:
+        member["document_type"] = "none" if not member["document_number"] else ""
+    return member, errors
+
+
+def prepare_household(raw):
+    fields, errors = {}, {}
+    fields["population_type"] = str(raw.get("population_type") or "").strip().lower()
+    fields["phone"] = str(raw.get("phone") or "").strip()
+    fields["intended_destination"] = str(raw.get("intended_destination") or "").strip()
+    consent = raw.get("consent_given")
+    fields["consent_given"] = consent is True or str(consent or "").strip().lower() in TRUE_WORDS
+    registered = raw.get("registered_at")
+    if registered:
+        moment = parse_datetime(str(registered)) if "T" in str(registered) else None
+        if moment is None:
+            try:
+                day = _to_date(registered)
+                moment = timezone.make_aware(datetime(day.year, day.month, day.day, 12))
+            except ValueError:
+                errors["registered_at"] = [_("“%(value)s” is not a date. Write it as YYYY-MM-DD.")
+                                           % {"value": registered}]
+        elif timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.utc)
+        fields["registered_at"] = moment
+    return fields, errors
+
+
+def validate_row(row, *, actor, site):
+    """The row's errors with the shape of the household API: {field: [..], members: [{field: [..]}]}.
+    Nothing is written to the registry."""
+    fields, errors = prepare_household(row.data.get("household", {}))
+    if not fields["population_type"]:
+        errors["population_type"] = [_("This field is required.")]
+    registry._clean_household_fields(dict(fields, site=site), actor=actor, now=timezone.now(), errors=errors)
+    prepared, type_errors = [], []
+    for raw in row.data.get("members", []):
+        member, member_errors = prepare_member(raw)
+        prepared.append(member)
+        type_errors.append(member_errors)
+    _cleaned, household_errors, member_errors = registry._clean_members(prepared, today=timezone.localdate())
+    for index, found in enumerate(type_errors):
+        for name, messages in found.items():
+            member_errors[index][name] = messages
+    if household_errors:
+        errors["non_field_errors"] = household_errors
+    if any(member_errors):
+        errors["members"] = member_errors
+    return {name: value for name, value in errors.items() if value}
+
+
+def _actor_for(batch):
+    return batch.created_by or batch.source.created_by
+
+
+def validate_batch(batch_id):
+    """Validate every staged row, recording progress as it goes (the UI polls it)."""
+    batch = ImportBatch.objects.select_related("site", "created_by", "source__created_by").get(pk=batch_id)
+    actor = _actor_for(batch)
+    done = 0
+    pending = []
+    for row in batch.rows.filter(dropped=False).iterator(chunk_size=500):
+        row.errors = validate_row(row, actor=actor, site=batch.site)
+        pending.append(row)
+        done += 1
+        if len(pending) >= 500:
+            StagedRow.objects.bulk_update(pending, ["errors"])
+            ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
+            pending = []
+    StagedRow.objects.bulk_update(pending, ["errors"])
+    ImportBatch.objects.filter(pk=batch_id, status__in=OPEN).update(
+        processed_rows=done, status=ImportBatch.Status.VALIDATED)
+    return done
+
+
+def _start_validation(batch):
+    if batch.total_rows > settings.IMPORT_SYNC_ROWS:
+        from imports.tasks import validate_batch_task
+
+        transaction.on_commit(lambda: validate_batch_task.delay(str(batch.pk)))
+        return False
+    validate_batch(batch.pk)
+    return True
+
+
+# --- staging -------------------------------------------------------------------------------------------
+
+def stage_upload(*, actor, upload, site):
+    """Stage a spreadsheet. A bad file raises InvalidInput and leaves nothing behind; the same file
+    uploaded again answers with the batch it made the first time."""
+    errors = {}
+    if site is None or (actor.role not in {Role.SUPERVISOR, Role.ADMIN}
+                        and not actor.sites.filter(pk=site.pk).exists()):
+        errors["site"] = [_("Choose one of your sites.")]
+    if upload is None:
+        errors["file"] = [_("Choose the file to upload.")]
+    if errors:
+        raise InvalidInput(errors)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    existing = ImportBatch.objects.filter(organisation_id=actor.organisation_id, file_sha256=digest.hexdigest()).first()
+    if existing is not None:
+        return existing, False
+    households = parsing.parse_upload(upload)
+    if not households:
+        raise InvalidInput({"file": [_("The file has no households.")]})
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                organisation_id=actor.organisation_id, site=site, file_name=str(upload.name)[:200],
+                file_sha256=digest.hexdigest(), created_by=actor, total_rows=len(households))
+            StagedRow.objects.bulk_create(
+                [StagedRow(batch=batch, row_number=number, key=key[:100], data={"household": fields, "members": members})
+                 for key, number, fields, members in households], batch_size=1000)
+            audit.record(actor=actor, action=AuditEvent.Action.CREATE, instance=batch,
+                         changes={"file": batch.file_name, "rows": batch.total_rows})
+            _start_validation(batch)
+    except IntegrityError:
+        return ImportBatch.objects.get(organisation_id=actor.organisation_id, file_sha256=digest.hexdigest()), False
+    batch.refresh_from_db()
+    return batch, True
+
+
+def kobo_to_row(source, submission):
+    """A Kobo REST Service submission (flat, slash paths; repeat groups as lists of objects with
+    full-path keys) as a staged household, through the source's mapping."""
+    mapping = source.mapping or default_mapping()
+    household = {field: submission.get(path) for path, field in mapping.get("household", {}).items()
+                 if submission.get(path) not in (None, "")}
+    if "registered_at" not in household:
+        household["registered_at"] = submission.get("end") or submission.get("_submission_time")
+    members = []
+    for entry in submission.get(mapping.get("members_group", "members")) or []:
+        if isinstance(entry, dict):
+            members.append({field: entry.get(path) for path, field in mapping.get("member", {}).items()
+                            if entry.get(path) not in (None, "")})
+    return {"household": household, "members": members}
+
+
+def submission_uuid(submission):
+    instance = str(submission.get("meta/instanceID") or "").removeprefix("uuid:")
+    return (instance or str(submission.get("_uuid") or "")).strip()
+
+
+def receive_kobo(*, source, submission):
+    """Stage one submission into the source's open batch. Returns (row, created); a retry (same
+    meta/instanceID or _uuid) returns the row of the first delivery and changes nothing."""
+    if not isinstance(submission, dict):
+        raise InvalidInput({"non_field_errors": [_("Send the submission as a JSON object.")]})
+    key = submission_uuid(submission)
+    if not key:
+        raise InvalidInput({"_uuid": [_("The submission has no _uuid or meta/instanceID.")]})
+    existing = StagedRow.objects.filter(submission_uuid=key).first()
+    if existing is not None:
+        return existing, False
+    data = kobo_to_row(source, submission)
+    try:
+        with transaction.atomic():
+            batch = (ImportBatch.objects.select_for_update()
+                     .filter(source=source, status__in=OPEN).order_by("created_at").first())
+            if batch is None:
+                batch = ImportBatch.objects.create(organisation_id=source.organisation_id, source=source,
+                                                   site=source.site, file_name=source.name[:200])
+            row = StagedRow(batch=batch, row_number=batch.total_rows + 1, key=str(submission.get("_id", ""))[:100],
+                            submission_uuid=key[:100], data=data, raw=submission)
+            row.errors = validate_row(row, actor=source.created_by, site=source.site)
+            row.save(force_insert=True)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                total_rows=batch.total_rows + 1, processed_rows=batch.processed_rows + 1,
+                status=ImportBatch.Status.VALIDATED)
+    except IntegrityError:
+        return StagedRow.objects.get(submission_uuid=key), False
+    return row, True
+
+
+# --- review --------------------------------------------------------------------------------------------
+
+def _require_open(batch):
+    if batch.status not in OPEN:
+        raise NotAllowed(_("This batch is %(status)s; it can no longer be changed.")
+                         % {"status": batch.get_status_display()})
+
+
+@transaction.atomic
+def update_row(*, actor, row, household=None, members=None):
+    batch = ImportBatch.objects.select_for_update().get(pk=row.batch_id)
+    _require_open(batch)
+    before = {"data": row.data}
+    data = dict(row.data)
+    if household is not None:
+        data["household"] = {**data.get("household", {}), **household}
+    if members is not None:
+        data["members"] = members
+    row.data = json.loads(json.dumps(data, default=str))
+    row.errors = validate_row(row, actor=actor, site=batch.site)
+    row.save(update_fields=["data", "errors"])
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IN_REVIEW)
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=row,
+                 changes={"before": before, "after": {"data": row.data}})
+    return row
+
+
+@transaction.atomic
+def drop_row(*, actor, row):
+    batch = ImportBatch.objects.select_for_update().get(pk=row.batch_id)
+    _require_open(batch)
+    row.dropped = True
+    row.save(update_fields=["dropped"])
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IN_REVIEW)
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=row, changes={"dropped": True})
+    return row
+
+
+@transaction.atomic
+def refuse_batch(*, actor, batch):
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    _require_open(batch)
+    batch.status = ImportBatch.Status.REFUSED
+    batch.save(update_fields=["status"])
+    audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=batch, changes={"status": batch.status})
+    return batch
+
+
+# --- merge ---------------------------------------------------------------------------------------------
+
+def merge(*, actor, batch):
+    """Register every kept row, or none: one transaction; registration numbers are given here."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("site").get(pk=batch.pk)
+        _require_open(batch)
+        rows = list(batch.rows.filter(dropped=False))
+        if not rows:
+            raise InvalidInput({"non_field_errors": [_("Every row of this batch was dropped; there is nothing "
+                                                       "to merge.")]})
+        failing = [row.row_number for row in rows if row.errors]
+        if failing:
+            raise InvalidInput({"non_field_errors": [
+                _("Rows %(rows)s still have errors. Fix or drop them, then merge.")
+                % {"rows": ", ".join(str(number) for number in failing[:30])}]})
+        for done, row in enumerate(rows, start=1):
+            fields, _errors = prepare_household(row.data.get("household", {}))
+            members = [prepare_member(raw)[0] for raw in row.data.get("members", [])]
+            try:
+                household, _created = registry.register_household(
+                    actor=actor, site=batch.site, members=members,
+                    **{name: value for name, value in fields.items() if value is not None})
+            except InvalidInput as invalid:
+                # The registry changed since validation (e.g. the document was registered meanwhile).
+                raise InvalidInput({"non_field_errors": [
+                    _("Row %(row)s can no longer be registered: %(reason)s")
+                    % {"row": row.row_number, "reason": _flatten(invalid.errors)}]}) from invalid
+            row.household = household
+            if done % 500 == 0:
+                ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        StagedRow.objects.bulk_update(rows, ["household"], batch_size=1000)
+        batch.status = ImportBatch.Status.MERGED
+        batch.merged_at = timezone.now()
+        batch.merged_by = actor
+        batch.save(update_fields=["status", "merged_at", "merged_by"])
+        audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=batch,
+                     changes={"status": "merged", "households": len(rows)})
+    return batch
+
+
+def _flatten(errors):
+    parts = []
+    for name, value in errors.items():
+        if isinstance(value, list):
+            for item in value:
+                parts.append(_flatten(item) if isinstance(item, dict) else str(item))
+        elif isinstance(value, dict):
+            parts.append(_flatten(value))
+    return " ".join(part for part in parts if part)
+
+
+def counts(batch):
+    rows = batch.rows
+    return {
+        "total": batch.total_rows,
+        "processed": batch.processed_rows,
+        "with_errors": rows.filter(dropped=False).exclude(errors={}).count(),
+        "dropped": rows.filter(dropped=True).count(),
+        "merged": rows.filter(household__isnull=False).count(),
+    }

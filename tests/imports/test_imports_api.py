@@ -1,0 +1,236 @@
+import copy
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from casework.models import AuditEvent, Household, Individual
+from imports import parsing, services
+from imports.models import ImportBatch, StagedRow
+
+pytestmark = pytest.mark.django_db
+SUBMISSION = json.loads((Path(__file__).parent / "fixtures" / "kobo_submission.json").read_text())
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_bytes(households, members, *, household_header=parsing.HOUSEHOLD_COLUMNS,
+                   member_header=parsing.MEMBER_COLUMNS):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "households"
+    sheet.append(list(household_header))
+    for row in households:
+        sheet.append(row)
+    other = workbook.create_sheet("members")
+    other.append(list(member_header))
+    for row in members:
+        other.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def good_file(document="V11111111"):
+    return workbook_bytes(
+        [["H1", "in_transit", "987654321", "Lima", "yes", ""], ["H2", "in_destination", "", "", "no", ""]],
+        [["H1", "head", "Ana", "Rojas", "female", "1990-01-02", "", "VEN", "cedula_ve", document, "", ""],
+         ["H1", "child", "Luis", "Rojas", "male", "", "7", "VEN", "none", "", "", ""],
+         ["H2", "head", "Pedro", "Soto", "male", "1975-03-04", "", "VEN", "passport", "P998877", "", "ER"]])
+
+
+def upload(client, content, name="registro.xlsx", site="TUM"):
+    return client.post("/api/v1/imports/batches/", {"file": SimpleUploadedFile(name, content, XLSX), "site": site},
+                       format="multipart")
+
+
+@pytest.fixture
+def kobo_source(admin_user, tumbes):
+    return services.create_source(actor=admin_user, name="Kobo CEBAF", kind="kobo", site=tumbes)
+
+
+def test_the_template_has_both_sheets_and_drop_downs(api_for, officer):
+    response = api_for(officer).get("/api/v1/imports/template.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert {"households", "members"} <= set(workbook.sheetnames)
+    assert [c.value for c in workbook["members"][1]] == list(parsing.MEMBER_COLUMNS)
+    assert workbook["members"].data_validations.dataValidation
+    assert api_for(officer).get("/api/v1/imports/template.csv").content.decode().startswith("household_key,")
+
+
+def test_upload_review_fix_merge(api_for, officer, supervisor):
+    response = upload(api_for(officer), good_file())
+    assert response.status_code == 201, response.json()
+    batch = response.json()
+    assert batch["status"] == "validated" and batch["counts"]["total"] == 2 and batch["counts"]["with_errors"] == 0
+    client = api_for(supervisor)
+    rows = client.get(f"/api/v1/imports/batches/{batch['id']}/rows/").json()["results"]
+    assert [len(row["members"]) for row in rows] == [2, 1]
+    merged = client.post(f"/api/v1/imports/batches/{batch['id']}/merge/")
+    assert merged.status_code == 200, merged.json()
+    assert merged.json()["status"] == "merged"
+    households = Household.objects.order_by("registration_number")
+    assert [h.registration_number[-6:] for h in households] == ["000001", "000002"]
+    assert Individual.objects.count() == 3
+    assert AuditEvent.objects.filter(object_type="imports.importbatch").exists()
+    # The same file again is the same batch, not two more families.
+    again = upload(api_for(officer), good_file())
+    assert again.status_code == 200 and again.json()["id"] == batch["id"]
+    assert Household.objects.count() == 2
+
+
+def test_unknown_codes_are_row_errors_and_block_the_merge_until_fixed(api_for, officer, supervisor):
+    content = workbook_bytes(
+        [["H1", "in_transit", "", "", "yes", ""], ["H2", "refugee_camp", "", "", "yes", ""]],
+        [["H1", "head", "Ana", "Rojas", "female", "1990-01-02", "", "VEN", "cedula_ve", "V1", "", ""],
+         ["H2", "head", "Eva", "Paz", "woman", "not a date", "", "XXX", "cedula_ve", "V2", "", ""]])
+    batch = upload(api_for(officer), content).json()
+    client = api_for(supervisor)
+    rows = client.get(f"/api/v1/imports/batches/{batch['id']}/rows/").json()["results"]
+    bad = rows[1]
+    assert "population_type" in bad["errors"]
+    member_errors = bad["errors"]["members"][0]
+    assert {"sex", "date_of_birth", "nationality"} <= set(member_errors)
+    refused = client.post(f"/api/v1/imports/batches/{batch['id']}/merge/")
+    assert refused.status_code == 400 and "3" in str(refused.json()) or "Rows" in str(refused.json())
+    assert Household.objects.count() == 0
+    fixed = client.patch(f"/api/v1/imports/batches/{batch['id']}/rows/{bad['id']}/", {
+        "household": {"population_type": "in_transit"},
+        "members": [dict(bad["members"][0], sex="female", date_of_birth="1992-02-02", nationality="VEN")],
+    }, format="json")
+    assert fixed.status_code == 200 and fixed.json()["errors"] == {}, fixed.json()
+    assert client.post(f"/api/v1/imports/batches/{batch['id']}/merge/").status_code == 200
+    assert Household.objects.count() == 2
+
+
+def test_a_dropped_row_is_not_merged(api_for, officer, supervisor):
+    batch = upload(api_for(officer), good_file()).json()
+    client = api_for(supervisor)
+    rows = client.get(f"/api/v1/imports/batches/{batch['id']}/rows/").json()["results"]
+    assert client.post(f"/api/v1/imports/batches/{batch['id']}/rows/{rows[1]['id']}/drop/").status_code == 200
+    assert client.post(f"/api/v1/imports/batches/{batch['id']}/merge/").status_code == 200
+    assert Household.objects.count() == 1
+
+
+def test_merge_is_all_or_nothing(api_for, officer, supervisor):
+    batch = upload(api_for(officer), good_file(document="V55555555")).json()
+    # Between validation and merge someone registers the second family's document by hand.
+    from tests.factories import member, register
+    register(officer, members=[member(document_type="passport", document_number="P998877")])
+    before = Household.objects.count()
+    response = api_for(supervisor).post(f"/api/v1/imports/batches/{batch['id']}/merge/")
+    assert response.status_code == 400
+    assert "TUM-" in str(response.json())
+    assert Household.objects.count() == before
+    assert not Individual.objects.filter(document_number="V55555555").exists()
+    assert ImportBatch.objects.get(pk=batch["id"]).status != "merged"
+
+
+@pytest.mark.parametrize("content, name, message", [
+    (b"%PDF-1.4 not a sheet", "scan.pdf", "no es una hoja de cálculo"),
+    (b"PK\x03\x04 broken zip", "broken.xlsx", "no es una hoja de cálculo"),
+    ("columns", "x.xlsx", "le faltan las columnas"),
+    ("orphan", "x.xlsx", "no corresponden a ningún hogar"),
+    ("formula", "x.xlsx", "fórmula"),
+    ("sheets", "x.xlsx", "le faltan las hojas"),
+])
+def test_bad_files_are_refused_at_once(api_for, officer, content, name, message):
+    if content == "columns":
+        content = workbook_bytes([["H1", "in_transit"]], [["H1", "head"]], household_header=["household_key",
+                                 "population_type"], member_header=["household_key", "relationship", "nombre"])
+    elif content == "orphan":
+        content = workbook_bytes([["H1", "in_transit", "", "", "yes", ""]],
+                                 [["H9", "head", "Ana", "Rojas", "female", "1990-01-02", "", "VEN", "none", "", "", ""]])
+    elif content == "formula":
+        content = workbook_bytes([["H1", "in_transit", "=1+1", "", "yes", ""]], [])
+    elif content == "sheets":
+        workbook = Workbook()
+        workbook.active.append(["a"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    response = upload(api_for(officer), content, name=name)
+    assert response.status_code == 400
+    assert message in str(response.json()["file"])
+    assert ImportBatch.objects.count() == 0 and StagedRow.objects.count() == 0
+
+
+def test_a_file_over_the_limit_is_refused_without_reading_it(api_for, officer, settings):
+    response = upload(api_for(officer), b"PK\x03\x04" + b"\0" * (50 * 1024 * 1024))
+    assert response.status_code == 400
+    assert "máximo aceptado" in str(response.json()["file"])
+    assert ImportBatch.objects.count() == 0
+
+
+def test_messages_reach_officers_in_spanish(api_for, officer):
+    client = api_for(officer)
+    response = client.post("/api/v1/imports/batches/", {"file": SimpleUploadedFile("a.pdf", b"%PDF", XLSX)},
+                           format="multipart", HTTP_ACCEPT_LANGUAGE="es")
+    assert "hoja de cálculo" in str(response.json()["file"])
+
+
+def test_csv_upload(api_for, officer):
+    header = ",".join(parsing.CSV_COLUMNS)
+    line = "H1,head,Ana,Rojas,female,1990-01-02,,VEN,cedula_ve,V3030303,,,in_transit,,Lima,yes,"
+    response = upload(api_for(officer), f"{header}\n{line}\n".encode(), name="registro.csv")
+    assert response.status_code == 201, response.json()
+    assert response.json()["counts"]["with_errors"] == 0
+
+
+def test_kobo_submission_as_kobo_sends_it_and_its_retry(client, kobo_source, supervisor, api_for):
+    url = f"/api/v1/imports/kobo/{kobo_source.pk}/?token={kobo_source.token}"
+    first = client.post(url, SUBMISSION, content_type="application/json")
+    assert first.status_code == 201, first.json()
+    assert first.json()["errors"] == {}
+    row = StagedRow.objects.get()
+    assert len(row.data["members"]) == 5
+    assert row.data["members"][1]["age_years"] == "41"
+    retry = client.post(f"/api/v1/imports/kobo/{kobo_source.pk}/", SUBMISSION, content_type="application/json",
+                        HTTP_X_CAMINOS_TOKEN=kobo_source.token)
+    assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
+    assert StagedRow.objects.count() == 1
+    batch = ImportBatch.objects.get()
+    assert api_for(supervisor).post(f"/api/v1/imports/batches/{batch.pk}/merge/").status_code == 200
+    household = Household.objects.get()
+    assert household.members.count() == 5 and household.phone == "+51987654321"
+    assert client.post(url, SUBMISSION, content_type="application/json").status_code == 200
+    assert Household.objects.count() == 1
+
+
+def test_kobo_wrong_token_or_unknown_source_is_404(client, kobo_source):
+    assert client.post(f"/api/v1/imports/kobo/{kobo_source.pk}/?token=nope", SUBMISSION,
+                       content_type="application/json").status_code == 404
+    other = copy.deepcopy(SUBMISSION)
+    assert client.post(f"/api/v1/imports/kobo/00000000-0000-0000-0000-000000000000/?token={kobo_source.token}",
+                       other, content_type="application/json").status_code == 404
+    assert StagedRow.objects.count() == 0
+
+
+def test_sources_and_batches_of_another_organisation_are_404(api_for, kobo_source, officer, outsider, other_org):
+    from tests.factories import UserFactory
+    their_admin = UserFactory(username="otro_admin", role="admin", organisation=other_org)
+    assert api_for(their_admin).get(f"/api/v1/imports/sources/{kobo_source.pk}/").status_code == 404
+    batch = upload(api_for(officer), good_file()).json()
+    their_supervisor = UserFactory(username="otra_sup", role="supervisor", organisation=other_org)
+    client = api_for(their_supervisor)
+    assert client.get(f"/api/v1/imports/batches/{batch['id']}/").status_code == 404
+    assert client.post(f"/api/v1/imports/batches/{batch['id']}/merge/").status_code == 404
+    assert api_for(outsider).get(f"/api/v1/imports/batches/{batch['id']}/").status_code == 404
+
+
+def test_officers_upload_but_do_not_merge(api_for, officer):
+    batch = upload(api_for(officer), good_file()).json()
+    assert api_for(officer).post(f"/api/v1/imports/batches/{batch['id']}/merge/").status_code == 403
+
+
+def test_admins_edit_a_source_mapping(api_for, admin_user, kobo_source):
+    client = api_for(admin_user)
+    mapping = services.default_mapping()
+    mapping["household"]["hh/phone"] = "phone"
+    response = client.patch(f"/api/v1/imports/sources/{kobo_source.pk}/", {"mapping": mapping}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["mapping"]["household"]["hh/phone"] == "phone"
+    assert response.json()["webhook_url"].endswith(f"/api/v1/imports/kobo/{kobo_source.pk}/")
