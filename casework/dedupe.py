@@ -273,8 +273,11 @@ def candidate_rows(person, *, exclude_ids=()):
     from casework.models import Individual
 
     ids = block(person, exclude_ids=exclude_ids)
+    # Not the search columns: parsing a few hundred tsvectors costs more than the scoring.
     return list(Individual.objects.filter(pk__in=ids, anonymised_at__isnull=True)
-                .select_related("household", "household__site"))
+                .select_related("household", "household__site")
+                .defer("search_text", "search_vector", "match_keys", "household__search_text",
+                       "household__search_vector"))
 
 
 def visible_rows(rows, user):
