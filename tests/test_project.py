@@ -57,3 +57,10 @@ def test_without_a_broker_url_celery_uses_the_serverless_filesystem_broker(tmp_p
                           timeout=120)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-2000:]
     assert not (ROOT / "control").exists(), "the broker's tables belong under var/, not in the checkout"
+
+
+def test_every_model_change_has_its_migration(db):
+    from django.core.management import call_command
+
+    # --check exits non-zero when a model differs from its migrations.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
