@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -30,6 +29,9 @@ DIFFERENT_NAME = 0.75
 # Below this one word is another word ('José'/'Jsoé' is 0.75).
 SAME_WORD = 0.75
 MISSING_WORD = 0.85
+# The most a pair can score when the birth dates disagree and the documents differ (see `score`): the
+# same name, sex and phone and a document one digit apart. Below the threshold, such pairs are not scored.
+BEST_WITHOUT_BIRTH = 45 + 15 + 8 + 8
 
 
 @dataclass(frozen=True)
@@ -243,41 +245,114 @@ def score(a, b):
 
 # --- the check ----------------------------------------------------------------------------------------
 
+def _block_sql(person):
+    """The block query (id, part) and its parameters, or None when the person gives nothing to look up."""
+    from casework.models import Household, Individual
+
+    keys = lookup_keys(person)
+    # Same document or same birth date first: a very common name in a birth year can fill the cap.
+    strong = sorted(key for key in keys if not key.startswith("n"))
+    weak = sorted(key for key in keys if key.startswith("n"))
+    phone = phone_key(person.phone)
+    if not (strong or weak or phone):
+        return None, None
+    people, households = Individual._meta.db_table, Household._meta.db_table
+    # The planner guesses thousands of rows for any key overlap; with a LIMIT beside it, it then prefers
+    # walking the whole table to meet the limit early (seconds). A materialised CTE is planned as if read
+    # to the end, so it takes the key index, and the LIMIT outside only stops reading it.
+    sql = f"""
+        WITH strong AS MATERIALIZED (SELECT id FROM {people} WHERE match_keys && %(strong)s::varchar[]),
+             weak AS MATERIALIZED (SELECT id FROM {people} WHERE match_keys && %(weak)s::varchar[])
+        (SELECT id, 0 AS part FROM strong LIMIT %(cap)s)
+        UNION ALL (SELECT id, 1 FROM weak LIMIT %(cap)s)
+        UNION ALL (SELECT id, 2 FROM {people} WHERE phone = %(phone)s AND %(phone)s <> '' LIMIT 50)
+        UNION ALL (SELECT person.id, 3 FROM {people} person JOIN {households} household
+                   ON household.id = person.household_id
+                   WHERE household.phone = %(phone)s AND %(phone)s <> '' LIMIT 50)"""
+    return sql, {"strong": strong, "weak": weak, "phone": phone or "", "cap": MAX_BLOCK_ROWS}
+
+
+def _capped(rows, exclude_ids, pk=lambda row: row[0], part=lambda row: row[1]):
+    """At most MAX_BLOCK_ROWS people found by key (strong keys first), then those found by phone, once each."""
+    excluded = {str(value) for value in exclude_ids}
+    by_key, by_phone = {}, {}
+    for row in sorted(rows, key=part):
+        if str(pk(row)) not in excluded:
+            (by_key if part(row) < 2 else by_phone).setdefault(pk(row), row)
+    kept = dict(list(by_key.items())[:MAX_BLOCK_ROWS])
+    for key, row in by_phone.items():
+        kept.setdefault(key, row)
+    return list(kept.values())
+
+
 def block(person, *, exclude_ids=()):
-    """Ids of the people sharing a blocking key or the phone with this person, at most MAX_BLOCK_ROWS.
+    """Ids of the people sharing a blocking key or the phone with this person, in one query: at most
+    MAX_BLOCK_ROWS by key (same document or birth date first) and 50 by each phone.
 
     Looked up on the whole registry with the key index alone, so that the planner never trades the
     index for a join; scoping then filters these few ids."""
-    from casework.models import Individual
+    from django.db import connection
 
-    keys = sorted(lookup_keys(person))
-    ids = []
-    if keys:
-        # Same document or same birth date first: a very common name in a birth year can fill the cap.
-        strong = [key for key in keys if not key.startswith("n")]
-        rows = Individual.objects.filter(match_keys__overlap=keys)
-        if strong:
-            rows = rows.alias(strong=ExpressionWrapper(Q(match_keys__overlap=strong), output_field=BooleanField()))
-            rows = rows.order_by("-strong")
-        ids = list(rows.values_list("pk", flat=True)[:MAX_BLOCK_ROWS])
-    phone = phone_key(person.phone)
-    if phone:
-        ids += Individual.objects.filter(phone=phone).values_list("pk", flat=True)[:50]
-        ids += Individual.objects.filter(household__phone=phone).values_list("pk", flat=True)[:50]
-    excluded = {str(pk) for pk in exclude_ids}
-    return list(dict.fromkeys(pk for pk in ids if str(pk) not in excluded))
+    sql, params = _block_sql(person)
+    if sql is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for pk, _part in _capped(cursor.fetchall(), exclude_ids)]
+
+
+@dataclass(frozen=True)
+class BlockHousehold:
+    id: object
+    phone: str
+    organisation_id: int
+    registration_number: str
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """What scoring and scoping read of a registered person; `rank` loads the full record of the few
+    it proposes. Building hundreds of model instances cost more than scoring them."""
+
+    pk: object
+    household_id: object
+    given_name: str
+    family_name: str
+    sex: str
+    date_of_birth: date
+    date_of_birth_estimated: bool
+    nationality: str
+    document_type: str
+    document_number: str
+    phone: str
+    household: BlockHousehold
 
 
 def candidate_rows(person, *, exclude_ids=()):
-    """The people in a block of this person, whoever may see them: callers scope them."""
-    from casework.models import Individual
+    """The people in a block of this person, whoever may see them (callers scope them), in one query."""
+    from django.db import connection
 
-    ids = block(person, exclude_ids=exclude_ids)
-    # Not the search columns: parsing a few hundred tsvectors costs more than the scoring.
-    return list(Individual.objects.filter(pk__in=ids, anonymised_at__isnull=True)
-                .select_related("household", "household__site")
-                .defer("search_text", "search_vector", "match_keys", "household__search_text",
-                       "household__search_vector"))
+    from casework.models import Household, Individual
+
+    sql, params = _block_sql(person)
+    if sql is None:
+        return []
+    people, households = Individual._meta.db_table, Household._meta.db_table
+    columns = ("id", "household_id", "given_name", "family_name", "sex", "date_of_birth",
+               "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone")
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH found AS ({sql})
+            SELECT {", ".join(f"person.{column}" for column in columns)},
+                   household.id, household.phone, household.organisation_id, household.registration_number,
+                   found.part
+            FROM found JOIN {people} person ON person.id = found.id
+            JOIN {households} household ON household.id = person.household_id
+            WHERE person.anonymised_at IS NULL""", params)
+        found = cursor.fetchall()
+    width = len(columns)
+    return [BlockRow(*row[:width], household=BlockHousehold(*row[width:width + 4]))
+            for row in _capped(found, exclude_ids, part=lambda row: row[-1])]
 
 
 def visible_rows(rows, user):
@@ -289,15 +364,36 @@ def visible_rows(rows, user):
     return [row for row in rows if row.household_id in visible]
 
 
-def rank(person, rows, *, threshold=None, limit=10):
+def rank(person, rows, *, threshold=None, limit=10, records=True):
+    """The rows scoring at least the threshold, best first; `records` gives each its full Individual."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     found = []
+    digits = document_digits(person.document_number)
     for individual in rows:
+        if threshold > BEST_WITHOUT_BIRTH and _birth_similarity(person, individual)[0] == 0 and not (
+                digits and digits == document_digits(individual.document_number)):
+            continue
         value, reasons = score(person, Person.from_individual(individual, individual.household.phone))
         if value >= threshold:
             found.append(Candidate(individual=individual, score=value, reasons=reasons))
     found.sort(key=lambda candidate: (-candidate.score, str(candidate.individual.pk)))
-    return found[:limit]
+    found = found[:limit]
+    return _load_records(found) if records else found
+
+
+def _load_records(candidates):
+    """The proposed people's full records, in place of the rows they were scored on (a person merged
+    away in between is no longer proposed)."""
+    from casework.models import Individual
+
+    light = [candidate for candidate in candidates if not isinstance(candidate.individual, Individual)]
+    if not light:
+        return candidates
+    records = Individual.objects.select_related("household", "household__site").in_bulk(
+        [candidate.individual.pk for candidate in light])
+    for candidate in light:
+        candidate.individual = records.get(candidate.individual.pk)
+    return [candidate for candidate in candidates if candidate.individual is not None]
 
 
 def find_candidates(person, *, user, exclude_ids=(), threshold=None, limit=10, rows=None):
@@ -314,4 +410,4 @@ def matches_elsewhere(person, *, user, threshold=None, rows=None):
         return None
     rows = candidate_rows(person) if rows is None else rows
     outside = [row for row in rows if row.household.organisation_id != user.organisation_id]
-    return len(rank(person, outside, threshold=threshold, limit=MAX_BLOCK_ROWS))
+    return len(rank(person, outside, threshold=threshold, limit=MAX_BLOCK_ROWS, records=False))

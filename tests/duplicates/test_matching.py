@@ -3,7 +3,9 @@ import datetime
 
 import pytest
 
-from casework.dedupe import DEFAULT_THRESHOLD, Person, blocking_keys, lookup_keys, phonetic, score
+from casework.dedupe import (
+    BEST_WITHOUT_BIRTH, DEFAULT_THRESHOLD, Person, blocking_keys, lookup_keys, phonetic, score,
+)
 
 BORN = datetime.date(1990, 5, 17)
 REGISTERED = Person("María José", "Pérez González", "female", BORN, False, "VEN", "cedula_ve", "V12345678",
@@ -68,3 +70,16 @@ def test_spanish_sound_alikes_share_a_phonetic_form():
     assert phonetic("Hernández") == phonetic("Ernandes")
     assert phonetic("Giménez") == phonetic("Jiménez")
     assert phonetic("González") != phonetic("Rodríguez")
+
+
+@pytest.mark.parametrize("other_birth", [datetime.date(1979, 3, 14), datetime.date(1990, 7, 2)])
+def test_pairs_whose_birth_dates_disagree_never_score_above_the_bound_the_check_skips_them_by(other_birth):
+    """The check does not score such pairs when the threshold is above BEST_WITHOUT_BIRTH: the bound
+    must hold even for the same name, sex and phone and a document one digit apart."""
+    person = Person(given_name="María José", family_name="González Pérez", sex="female",
+                    date_of_birth=datetime.date(1985, 3, 14), document_type="cedula_ve",
+                    document_number="12345678", phone="+51987654321")
+    other = Person(given_name="María José", family_name="González Pérez", sex="female",
+                   date_of_birth=other_birth, document_type="cedula_ve", document_number="12345679",
+                   phone="+51987654321")
+    assert score(person, other)[0] <= BEST_WITHOUT_BIRTH < DEFAULT_THRESHOLD
