@@ -87,6 +87,9 @@ class VersionedUpdateMixin:
         return self.respond_with(updated)
 
 
+SEARCH_COLUMNS = ("search_text", "search_vector")
+
+
 class HouseholdViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
                        mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Households with their members. A household is never deleted through the API."""
@@ -96,10 +99,16 @@ class HouseholdViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.Lis
     filterset_class = HouseholdFilterSet
 
     def get_queryset(self):
+        households, members = Household.objects.all(), Individual.objects.order_by("created_at", "id")
+        if self.action == "list":
+            # Parsing fifty households' and their members' search vectors cost more than the query. Only
+            # for reading: a deferred instance saves only the fields it loaded, and an edit must refresh them.
+            households = households.defer(*SEARCH_COLUMNS)
+            members = members.defer(*SEARCH_COLUMNS, "match_keys")
         return (
-            Household.objects.visible_to(self.request.user)
+            households.visible_to(self.request.user)
             .select_related("site", "organisation", "registered_by")
-            .prefetch_related(Prefetch("members", queryset=Individual.objects.order_by("created_at", "id")))
+            .prefetch_related(Prefetch("members", queryset=members))
             .order_by("-registered_at", "id")
         )
 
