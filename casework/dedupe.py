@@ -327,6 +327,10 @@ class BlockRow:
     phone: str
     household: BlockHousehold
 
+    @property
+    def id(self):
+        return self.pk
+
 
 def candidate_rows(person, *, exclude_ids=()):
     """The people in a block of this person, whoever may see them (callers scope them), in one query."""
