@@ -288,3 +288,23 @@ def test_healthz_reports_database_and_broker(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.parametrize("show_sensitive", [False, True])
+def test_members_read_directly_are_shown_as_drf_fields_would_show_them(officer, show_sensitive):
+    from rest_framework import serializers as drf
+
+    from casework.api.serializers import IndividualSerializer, MemberSerializer
+
+    people = family(3)
+    people[1] = dict(people[1], specific_needs=["SV-VA", "DS-PM"], age_years=7)
+    people[1].pop("date_of_birth", None)
+    household = register(officer, members=people)
+    for serializer_class in (MemberSerializer, IndividualSerializer):
+        for person in household.members.all():
+            serializer = serializer_class(person, context={"show_sensitive": show_sensitive})
+            generic = drf.ModelSerializer.to_representation(serializer, person)
+            if not show_sensitive:
+                generic["specific_needs"] = [code for code in generic["specific_needs"] if code != "SV-VA"]
+            assert serializer.data == generic
+
