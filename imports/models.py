@@ -2,6 +2,8 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +97,10 @@ class StagedRow(models.Model):
     data = models.JSONField(default=dict)
     raw = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=dict, blank=True)
+    # Likely duplicates of its members in the batch and in the registry (imports.duplicates), and the
+    # blocking keys other rows of the batch are looked up by.
+    duplicates = models.JSONField(default=list, blank=True)
+    match_keys = ArrayField(models.CharField(max_length=64), default=list, blank=True)
     dropped = models.BooleanField(default=False)
     household = models.ForeignKey("casework.Household", on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+")
@@ -105,3 +111,4 @@ class StagedRow(models.Model):
             models.UniqueConstraint(fields=["submission_uuid"], condition=~models.Q(submission_uuid=""),
                                     name="staged_row_submission_once"),
         ]
+        indexes = [GinIndex(fields=["match_keys"], name="staged_row_match_keys_idx")]

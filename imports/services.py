@@ -6,17 +6,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from casework import audit
+from casework import audit, normalise
 from casework import services as registry
 from casework.codes import Role
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import AuditEvent
-from imports import parsing
+from imports import duplicates, parsing
 from imports.models import ImportBatch, ImportSource, StagedRow
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -167,23 +168,43 @@ def _actor_for(batch):
 
 
 def validate_batch(batch_id):
-    """Validate every staged row, recording progress as it goes (the UI polls it)."""
+    """Validate every kept row, then flag its likely duplicates, recording progress as it goes (the UI
+    polls it). Rerunning it gives the same errors and flags."""
     batch = ImportBatch.objects.select_related("site", "created_by", "source__created_by").get(pk=batch_id)
     actor = _actor_for(batch)
-    done = 0
-    pending = []
-    for row in batch.rows.filter(dropped=False).iterator(chunk_size=500):
+    rows = list(batch.rows.filter(dropped=False).order_by("row_number"))
+    for done, row in enumerate(rows, start=1):
         row.errors = validate_row(row, actor=actor, site=batch.site)
-        pending.append(row)
-        done += 1
-        if len(pending) >= 500:
-            StagedRow.objects.bulk_update(pending, ["errors"])
+        if done % 500 == 0:
             ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
-            pending = []
-    StagedRow.objects.bulk_update(pending, ["errors"])
+    _flag_documents_twice_in_batch(rows)
+    duplicates.flag_batch(rows, organisation_id=batch.organisation_id)
+    StagedRow.objects.bulk_update(rows, ["errors", "duplicates", "match_keys"], batch_size=500)
     ImportBatch.objects.filter(pk=batch_id, status__in=OPEN).update(
-        processed_rows=done, status=ImportBatch.Status.VALIDATED)
-    return done
+        processed_rows=len(rows), status=ImportBatch.Status.VALIDATED)
+    return len(rows)
+
+
+def _flag_documents_twice_in_batch(rows):
+    """The same document in two rows of one file cannot be registered twice: the later row says where."""
+    first_seen = {}
+    for row in rows:
+        for index, raw in enumerate(row.data.get("members", [])):
+            member, _errors = prepare_member(raw)
+            number = normalise.document_number(member["document_number"])
+            if not number or member["document_type"] == "none":
+                continue
+            try:
+                nationality = normalise.nationality(member["nationality"])
+            except ValidationError:
+                continue
+            key = (member["document_type"], nationality, number)
+            earlier = first_seen.setdefault(key, row.row_number)
+            if earlier != row.row_number:
+                members = row.errors.setdefault("members", [{} for _raw in row.data.get("members", [])])
+                members[index].setdefault("document_number", []).append(
+                    _("This document is also in row %(row)s of this batch. Drop one of the two rows or fix "
+                      "the number.") % {"row": earlier})
 
 
 def _start_validation(batch):
@@ -278,6 +299,7 @@ def receive_kobo(*, source, submission):
             row = StagedRow(batch=batch, row_number=batch.total_rows + 1, key=str(submission.get("_id", ""))[:100],
                             submission_uuid=key[:100], data=data, raw=submission)
             row.errors = validate_row(row, actor=source.created_by, site=source.site)
+            duplicates.flag_row(row, organisation_id=source.organisation_id)
             row.save(force_insert=True)
             ImportBatch.objects.filter(pk=batch.pk).update(
                 total_rows=batch.total_rows + 1, processed_rows=batch.processed_rows + 1,
@@ -307,7 +329,8 @@ def update_row(*, actor, row, household=None, members=None):
         data["members"] = members
     row.data = json.loads(json.dumps(data, default=str))
     row.errors = validate_row(row, actor=actor, site=batch.site)
-    row.save(update_fields=["data", "errors"])
+    duplicates.flag_row(row, organisation_id=batch.organisation_id)
+    row.save(update_fields=["data", "errors", "duplicates", "match_keys"])
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IN_REVIEW)
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=row,
                  changes={"before": before, "after": {"data": row.data}})
@@ -319,7 +342,8 @@ def drop_row(*, actor, row):
     batch = ImportBatch.objects.select_for_update().get(pk=row.batch_id)
     _require_open(batch)
     row.dropped = True
-    row.save(update_fields=["dropped"])
+    duplicates.flag_row(row, organisation_id=batch.organisation_id)
+    row.save(update_fields=["dropped", "duplicates", "match_keys"])
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IN_REVIEW)
     audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=row, changes={"dropped": True})
     return row
@@ -393,6 +417,7 @@ def counts(batch):
         "total": batch.total_rows,
         "processed": batch.processed_rows,
         "with_errors": rows.filter(dropped=False).exclude(errors={}).count(),
+        "with_duplicates": rows.filter(dropped=False).exclude(duplicates=[]).count(),
         "dropped": rows.filter(dropped=True).count(),
         "merged": rows.filter(household__isnull=False).count(),
     }

@@ -51,11 +51,14 @@ class StagedRowSerializer(serializers.ModelSerializer):
     household = serializers.JSONField(source="data.household", required=False)
     members = serializers.JSONField(source="data.members", required=False)
     registered_household = serializers.PrimaryKeyRelatedField(source="household", read_only=True)
+    duplicates = serializers.JSONField(read_only=True, help_text=_(
+        "Likely duplicates of each member (`member` is its index): `kind` batch (another row of this batch), "
+        "registry (a registered person) or elsewhere (a count of matches in other organisations)."))
 
     class Meta:
         model = StagedRow
-        fields = ["id", "row_number", "key", "submission_uuid", "household", "members", "errors", "dropped",
-                  "registered_household"]
+        fields = ["id", "row_number", "key", "submission_uuid", "household", "members", "errors", "duplicates",
+                  "dropped", "registered_household"]
         read_only_fields = ["id", "row_number", "key", "submission_uuid", "errors", "dropped"]
 
     def validate_members(self, value):

@@ -109,6 +109,8 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         rows = batch.rows.order_by("row_number")
         if request.query_params.get("with_errors") in {"1", "true"}:
             rows = rows.filter(dropped=False).exclude(errors={})
+        if request.query_params.get("with_duplicates") in {"1", "true"}:
+            rows = rows.filter(dropped=False).exclude(duplicates=[])
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(StagedRowSerializer(page, many=True).data)
 

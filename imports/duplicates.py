@@ -1,0 +1,211 @@
+"""Duplicate flags of staged rows, from the registry's own duplicate check (casework.dedupe).
+
+A staged person is compared with the people of the other rows of the batch (a family typed twice in one
+file, a Kobo form sent from two tablets) and with the registry of the batch's organisation. Flags warn
+the supervisor before the merge; they do not block it: dropping or fixing the row is the supervisor's
+call. A batch is checked in chunks, one registry query per chunk, so that a large file costs a few
+queries per thousand people rather than a few per person.
+"""
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from casework import dedupe, normalise
+from casework.models import Household, Individual
+from imports.models import StagedRow
+
+CHUNK = 500
+MAX_FLAGS_PER_PERSON = 3
+
+
+def _person(raw, household_phone):
+    from imports.services import prepare_member
+
+    member, _errors = prepare_member(raw)
+    born, estimated = member.get("date_of_birth"), member.get("date_of_birth_estimated", False)
+    if born is None and member.get("age_years") is not None:
+        try:
+            born, estimated = normalise.estimated_date_of_birth(member["age_years"], timezone.localdate()), True
+        except ValidationError:  # an impossible age is the row's validation error; nothing to compare
+            born = None
+    return dedupe.Person(
+        given_name=member["given_name"], family_name=member["family_name"], sex=member["sex"],
+        date_of_birth=born, date_of_birth_estimated=estimated, nationality=member["nationality"],
+        document_type=member["document_type"], document_number=member["document_number"],
+        phone=member["phone"] or household_phone)
+
+
+def people_of(row):
+    """[(index in the row's members, Person)] for the members who give enough to be compared."""
+    phone = str(row.data.get("household", {}).get("phone") or "")
+    people = []
+    for index, raw in enumerate(row.data.get("members", [])):
+        person = _person(raw, phone)
+        if person.given_name or person.family_name or person.document_number:
+            people.append((index, person))
+    return people
+
+
+def _reasons(reasons):
+    return [{"code": reason.code, "label": str(reason.label)} for reason in reasons]
+
+
+def _name(person):
+    return " ".join(part for part in (person.given_name, person.family_name) if part)
+
+
+def _registry_rows(people, organisation_id):
+    """Registry people sharing a lookup key with any of these people, with their keys: one query."""
+    keys = sorted({key for person in people for key in dedupe.lookup_keys(person)})
+    if not keys:
+        return []
+    columns = ("id", "household_id", "given_name", "family_name", "sex", "date_of_birth",
+               "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone")
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT {", ".join(f"person.{column}" for column in columns)},
+                   household.id, household.phone, household.organisation_id, household.registration_number,
+                   site.code, person.match_keys
+            FROM {Individual._meta.db_table} person
+            JOIN {Household._meta.db_table} household ON household.id = person.household_id
+            JOIN casework_site site ON site.id = household.site_id
+            WHERE person.match_keys && %s::varchar[] AND person.anonymised_at IS NULL""", [keys])
+        found = cursor.fetchall()
+    width = len(columns)
+    return [(dedupe.BlockRow(*row[:width], household=dedupe.BlockHousehold(*row[width:width + 4])),
+             row[width + 4], set(row[width + 5])) for row in found]
+
+
+def _registry_flags(chunk, organisation_id):
+    """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person)."""
+    registry = _registry_rows([person for _row, _index, person in chunk], organisation_id)
+    by_key = {}
+    for entry in registry:
+        for key in entry[2]:
+            by_key.setdefault(key, []).append(entry)
+    flags = {}
+    for row, index, person in chunk:
+        near, sites, elsewhere = {}, {}, set()
+        for key in dedupe.lookup_keys(person):
+            for block_row, site, _keys in by_key.get(key, ()):
+                near.setdefault(block_row.pk, block_row)
+                sites[block_row.pk] = site
+        mine = [block_row for block_row in near.values() if block_row.household.organisation_id == organisation_id]
+        others = [block_row for block_row in near.values() if block_row.household.organisation_id != organisation_id]
+        found = []
+        for candidate in dedupe.rank(person, mine[:dedupe.MAX_BLOCK_ROWS], limit=MAX_FLAGS_PER_PERSON,
+                                     records=False):
+            match = candidate.individual
+            found.append({"member": index, "kind": "registry", "individual": str(match.pk),
+                          "household": str(match.household_id),
+                          "registration_number": match.household.registration_number,
+                          "site": sites[match.pk], "name": _name(match), "score": candidate.score,
+                          "reasons": _reasons(candidate.reasons)})
+        elsewhere = len(dedupe.rank(person, others[:dedupe.MAX_BLOCK_ROWS], limit=dedupe.MAX_BLOCK_ROWS,
+                                    records=False))
+        if elsewhere:
+            # Who they are is the other organisation's; that they exist is for the supervisor to know.
+            found.append({"member": index, "kind": "elsewhere", "count": elsewhere})
+        if found:
+            flags[(row.pk, index)] = found
+    return flags
+
+
+class _BatchIndex:
+    """The people of a batch's rows by blocking key, to find a person's likely twins among them."""
+
+    def __init__(self):
+        self.by_key = {}
+
+    def add(self, row, index, person):
+        for key in dedupe.blocking_keys(person):
+            self.by_key.setdefault(key, []).append((row, index, person))
+
+    def near(self, row, person):
+        seen = {}
+        for key in dedupe.lookup_keys(person):
+            for other_row, other_index, other in self.by_key.get(key, ()):
+                if other_row.pk != row.pk:
+                    seen.setdefault((other_row.pk, other_index), (other_row, other_index, other))
+        return list(seen.values())
+
+
+def _pair_flags(row, index, person, other_row, other_index, other, threshold):
+    value, reasons = dedupe.score(person, other)
+    if value < threshold:
+        return None
+    return ({"member": index, "kind": "batch", "row": other_row.row_number, "row_id": str(other_row.pk),
+             "other_member": other_index, "name": _name(other), "score": value, "reasons": _reasons(reasons)},
+            {"member": other_index, "kind": "batch", "row": row.row_number, "row_id": str(row.pk),
+             "other_member": index, "name": _name(person), "score": value, "reasons": _reasons(reasons)})
+
+
+def _keys_of(people):
+    return sorted({key for _index, person in people for key in dedupe.blocking_keys(person)})
+
+
+def flag_batch(rows, *, organisation_id, threshold=None):
+    """Set `duplicates` and `match_keys` on every row given (the kept rows of one batch), in memory."""
+    threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
+    index = _BatchIndex()
+    everyone = []
+    for row in rows:
+        row.duplicates = []
+        people = people_of(row)
+        row.match_keys = _keys_of(people)
+        for member_index, person in people:
+            for other_row, other_index, other in index.near(row, person):
+                pair = _pair_flags(row, member_index, person, other_row, other_index, other, threshold)
+                if pair:
+                    row.duplicates.append(pair[0])
+                    other_row.duplicates.append(pair[1])
+            index.add(row, member_index, person)
+            everyone.append((row, member_index, person))
+    by_row = {row.pk: row for row in rows}
+    for start in range(0, len(everyone), CHUNK):
+        for (row_id, _member), found in _registry_flags(everyone[start:start + CHUNK], organisation_id).items():
+            by_row[row_id].duplicates.extend(found)
+    for row in rows:
+        row.duplicates.sort(key=_flag_order)
+
+
+def _flag_order(flag):
+    return (flag["member"], {"registry": 0, "batch": 1, "elsewhere": 2}[flag["kind"]], -flag.get("score", 0))
+
+
+def _without(flags, row_id):
+    return [flag for flag in flags if flag.get("row_id") != str(row_id)]
+
+
+def flag_row(row, *, organisation_id, threshold=None):
+    """Flags of one row that arrived or changed, against the registry and the batch's other kept rows;
+    the other rows' flags pointing at it are rewritten to match. Saves the other rows; the caller saves
+    this one."""
+    threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
+    people = people_of(row)
+    row.match_keys = _keys_of(people)
+    row.duplicates = []
+    lookup = sorted({key for _index, person in people for key in dedupe.lookup_keys(person)})
+    pointing = StagedRow.objects.filter(batch_id=row.batch_id, duplicates__contains=[{"row_id": str(row.pk)}])
+    near = StagedRow.objects.filter(batch_id=row.batch_id, dropped=False, match_keys__overlap=lookup or ["-"])
+    others = {other.pk: other for other in [*pointing, *near] if other.pk != row.pk}
+    for other in others.values():
+        other.duplicates = _without(other.duplicates, row.pk)
+    if not row.dropped:
+        index = _BatchIndex()
+        for other in others.values():
+            if not other.dropped:
+                for other_index, person in people_of(other):
+                    index.add(other, other_index, person)
+        for member_index, person in people:
+            for other_row, other_index, other in index.near(row, person):
+                pair = _pair_flags(row, member_index, person, other_row, other_index, other, threshold)
+                if pair:
+                    row.duplicates.append(pair[0])
+                    other_row.duplicates.append(pair[1])
+        for (_row_id, _member), found in _registry_flags(
+                [(row, member_index, person) for member_index, person in people], organisation_id).items():
+            row.duplicates.extend(found)
+    for flags_of in [row, *others.values()]:
+        flags_of.duplicates.sort(key=_flag_order)
+    StagedRow.objects.bulk_update(list(others.values()), ["duplicates"])
