@@ -61,15 +61,22 @@ def _registry_rows(people, organisation_id):
         return []
     columns = ("id", "household_id", "given_name", "family_name", "sex", "date_of_birth",
                "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone")
+    people = Individual._meta.db_table
+    # One key at a time against the key index: with thousands of keys in one `&&` the planner expects
+    # every row to match and reads the whole table, comparing each row with every key (seconds per chunk).
     with connection.cursor() as cursor:
         cursor.execute(f"""
+            WITH found AS MATERIALIZED (
+                SELECT DISTINCT near.id FROM unnest(%s::varchar[]) AS wanted(key)
+                JOIN {people} near ON near.match_keys @> ARRAY[wanted.key])
             SELECT {", ".join(f"person.{column}" for column in columns)},
                    household.id, household.phone, household.organisation_id, household.registration_number,
                    site.code, person.match_keys
-            FROM {Individual._meta.db_table} person
+            FROM found
+            JOIN {people} person ON person.id = found.id
             JOIN {Household._meta.db_table} household ON household.id = person.household_id
             JOIN casework_site site ON site.id = household.site_id
-            WHERE person.match_keys && %s::varchar[] AND person.anonymised_at IS NULL""", [keys])
+            WHERE person.anonymised_at IS NULL""", [keys])
         found = cursor.fetchall()
     width = len(columns)
     return [(dedupe.BlockRow(*row[:width], household=dedupe.BlockHousehold(*row[width:width + 4])),
