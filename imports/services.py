@@ -140,19 +140,24 @@ def prepare_household(raw):
     return fields, errors
 
 
-def validate_row(row, *, actor, site):
+def validate_row(row, *, actor, site, site_errors=None, against_registry=True):
     """The row's errors with the shape of the household API: {field: [..], members: [{field: [..]}]}.
-    Nothing is written to the registry."""
+    Nothing is written to the registry. A whole batch passes the site's errors, checked once, and
+    checks documents against the registry itself, a chunk of rows per query."""
     fields, errors = prepare_household(row.data.get("household", {}))
     if not fields["population_type"]:
         errors["population_type"] = [_("This field is required.")]
-    registry._clean_household_fields(dict(fields, site=site), actor=actor, now=timezone.now(), errors=errors)
+    if site_errors is None:
+        site_errors = _site_errors(actor, site)
+    errors.update({name: list(messages) for name, messages in site_errors.items()})
+    registry._clean_household_fields(fields, actor=actor, now=timezone.now(), errors=errors)
     prepared, type_errors = [], []
     for raw in row.data.get("members", []):
         member, member_errors = prepare_member(raw)
         prepared.append(member)
         type_errors.append(member_errors)
-    _cleaned, household_errors, member_errors = registry._clean_members(prepared, today=timezone.localdate())
+    _cleaned, household_errors, member_errors = registry._clean_members(
+        prepared, today=timezone.localdate(), against_registry=against_registry)
     for index, found in enumerate(type_errors):
         for name, messages in found.items():
             member_errors[index][name] = messages
@@ -161,6 +166,12 @@ def validate_row(row, *, actor, site):
     if any(member_errors):
         errors["members"] = member_errors
     return {name: value for name, value in errors.items() if value}
+
+
+def _site_errors(actor, site):
+    errors = {}
+    registry._clean_household_fields({"site": site}, actor=actor, now=timezone.now(), errors=errors)
+    return errors
 
 
 def _actor_for(batch):
@@ -172,12 +183,14 @@ def validate_batch(batch_id):
     polls it). Rerunning it gives the same errors and flags."""
     batch = ImportBatch.objects.select_related("site", "created_by", "source__created_by").get(pk=batch_id)
     actor = _actor_for(batch)
+    site_errors = _site_errors(actor, batch.site)
     rows = list(batch.rows.filter(dropped=False).order_by("row_number"))
     for done, row in enumerate(rows, start=1):
-        row.errors = validate_row(row, actor=actor, site=batch.site)
-        if done % 500 == 0:
+        row.errors = validate_row(row, actor=actor, site=batch.site, site_errors=site_errors,
+                                  against_registry=False)
+        if done % 1000 == 0:
             ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
-    _flag_documents_twice_in_batch(rows)
+    _check_documents(rows)
     duplicates.flag_batch(rows, organisation_id=batch.organisation_id)
     StagedRow.objects.bulk_update(rows, ["errors", "duplicates", "match_keys"], batch_size=500)
     ImportBatch.objects.filter(pk=batch_id, status__in=OPEN).update(
@@ -185,9 +198,10 @@ def validate_batch(batch_id):
     return len(rows)
 
 
-def _flag_documents_twice_in_batch(rows):
-    """The same document in two rows of one file cannot be registered twice: the later row says where."""
-    first_seen = {}
+def _check_documents(rows):
+    """A document already registered, or given in two rows of the batch (the later row says where),
+    is an error: the merge could not register it. One registry query per thousand documents."""
+    first_seen, places = {}, {}
     for row in rows:
         for index, raw in enumerate(row.data.get("members", [])):
             member, _errors = prepare_member(raw)
@@ -201,10 +215,20 @@ def _flag_documents_twice_in_batch(rows):
             key = (member["document_type"], nationality, number)
             earlier = first_seen.setdefault(key, row.row_number)
             if earlier != row.row_number:
-                members = row.errors.setdefault("members", [{} for _raw in row.data.get("members", [])])
-                members[index].setdefault("document_number", []).append(
-                    _("This document is also in row %(row)s of this batch. Drop one of the two rows or fix "
-                      "the number.") % {"row": earlier})
+                _member_error(row, index, _("This document is also in row %(row)s of this batch. Drop one of the "
+                                            "two rows or fix the number.") % {"row": earlier})
+            else:
+                places.setdefault(key, (row, index))
+    keys = list(places)
+    for start in range(0, len(keys), 1000):
+        for key, clash in registry.document_clashes(keys[start:start + 1000]).items():
+            row, index = places[key]
+            _member_error(row, index, registry.document_clash_message(clash))
+
+
+def _member_error(row, index, message):
+    members = row.errors.setdefault("members", [{} for _raw in row.data.get("members", [])])
+    members[index].setdefault("document_number", []).append(message)
 
 
 def _start_validation(batch):
@@ -366,7 +390,7 @@ def merge(*, actor, batch):
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().select_related("site").get(pk=batch.pk)
         _require_open(batch)
-        rows = list(batch.rows.filter(dropped=False))
+        rows = list(batch.rows.filter(dropped=False).order_by("row_number"))
         if not rows:
             raise InvalidInput({"non_field_errors": [_("Every row of this batch was dropped; there is nothing "
                                                        "to merge.")]})
@@ -375,21 +399,24 @@ def merge(*, actor, batch):
             raise InvalidInput({"non_field_errors": [
                 _("Rows %(rows)s still have errors. Fix or drop them, then merge.")
                 % {"rows": ", ".join(str(number) for number in failing[:30])}]})
-        for done, row in enumerate(rows, start=1):
+        families = []
+        for row in rows:
             fields, _errors = prepare_household(row.data.get("household", {}))
-            members = [prepare_member(raw)[0] for raw in row.data.get("members", [])]
-            try:
-                household, _created = registry.register_household(
-                    actor=actor, site=batch.site, members=members,
-                    **{name: value for name, value in fields.items() if value is not None})
-            except InvalidInput as invalid:
-                # The registry changed since validation (e.g. the document was registered meanwhile).
-                raise InvalidInput({"non_field_errors": [
-                    _("Row %(row)s can no longer be registered: %(reason)s")
-                    % {"row": row.row_number, "reason": _flatten(invalid.errors)}]}) from invalid
+            families.append(({name: value for name, value in fields.items() if value is not None},
+                             [prepare_member(raw)[0] for raw in row.data.get("members", [])]))
+        try:
+            households = registry.register_households(actor=actor, site=batch.site, families=families)
+        except InvalidInput as invalid:
+            # The registry changed since validation (e.g. the document was registered meanwhile).
+            failing = invalid.errors.get("families")
+            if not failing:
+                raise InvalidInput({"non_field_errors": [_flatten(invalid.errors)]}) from invalid
+            index = min(failing)
+            raise InvalidInput({"non_field_errors": [
+                _("Row %(row)s can no longer be registered: %(reason)s")
+                % {"row": rows[index].row_number, "reason": _flatten(failing[index])}]}) from invalid
+        for row, household in zip(rows, households):
             row.household = household
-            if done % 500 == 0:
-                ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
         StagedRow.objects.bulk_update(rows, ["household"], batch_size=1000)
         batch.status = ImportBatch.Status.MERGED
         batch.merged_at = timezone.now()

@@ -141,3 +141,25 @@ def test_revalidating_gives_the_same_flags(api_for, officer):
     services.validate_batch(batch["id"])
     assert list(StagedRow.objects.order_by("row_number").values_list("duplicates", flat=True)) == before
     assert ImportBatch.objects.get(pk=batch["id"]).status == "validated"
+
+
+def test_a_document_already_registered_is_a_row_error_naming_the_household(api_for, officer, supervisor):
+    household = register(officer, members=[member(document_number="V4040404")])
+    content = batch_of(one_family("H1", "Pedro", "Soto", "1975-03-04"),
+                       one_family("H2", "Ana", "Rojas", "1990-01-02", "V-4040404", "cedula_ve"))
+    batch = upload(api_for(officer), content).json()
+    first, second = rows_of(api_for(supervisor), batch)
+    assert first["errors"] == {}
+    assert household.registration_number in second["errors"]["members"][0]["document_number"][0]
+
+
+def test_validating_a_large_batch_costs_a_few_queries_per_thousand_rows(officer, django_assert_max_num_queries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    families = [one_family(f"H{n}", "Ana", f"Rojas{n}", "1990-01-02", f"V{8_000_000 + n}", "cedula_ve")
+                for n in range(150)]
+    with django_assert_max_num_queries(30):
+        batch, _created = services.stage_upload(
+            actor=officer, upload=SimpleUploadedFile("r.xlsx", batch_of(*families)), site=officer.sites.first())
+    assert batch.status == "validated" and batch.total_rows == 150
+    assert not StagedRow.objects.exclude(errors={}).exists()
