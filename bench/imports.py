@@ -50,7 +50,7 @@ def broker_url():
 def member_row(key, relationship, person, age_only=False):
     from bench.dedupe import TODAY
 
-    age = (TODAY - person.date_of_birth).days // 365
+    age = max(0, (TODAY - person.date_of_birth).days // 365)
     return [key, relationship, person.given_name, person.family_name, person.sex,
             "" if age_only else person.date_of_birth.isoformat(), str(age) if age_only else "", person.nationality,
             person.document_type if person.document_number else "none", person.document_number, person.phone, ""]

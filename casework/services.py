@@ -9,7 +9,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import audit, normalise
+from casework import audit, bulk, normalise
 from casework.codes import (
     SPECIFIC_NEED_CODES,
     ConsentPurpose,
@@ -363,10 +363,8 @@ def register_households(*, actor, site, families, consent_purposes=None):
             chunk_individuals += individuals
             chunk_consents += consents
             chunk_events += events
-        Household.objects.bulk_create(chunk_households)
-        Individual.objects.bulk_create(chunk_individuals, batch_size=BULK_CHUNK)
-        Consent.objects.bulk_create(chunk_consents)
-        AuditEvent.objects.bulk_create(chunk_events, batch_size=BULK_CHUNK)
+        for rows in (chunk_households, chunk_individuals, chunk_consents, chunk_events):
+            bulk.copy_insert(rows)
         households += chunk_households
     return households
 
