@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from casework import audit, normalise
+from casework import audit, bulk, normalise
 from casework import services as registry
 from casework.codes import Role
 from casework.errors import InvalidInput, NotAllowed
@@ -268,9 +268,9 @@ def stage_upload(*, actor, upload, site):
             batch = ImportBatch.objects.create(
                 organisation_id=actor.organisation_id, site=site, file_name=str(upload.name)[:200],
                 file_sha256=digest.hexdigest(), created_by=actor, total_rows=len(households))
-            StagedRow.objects.bulk_create(
+            bulk.copy_insert(
                 [StagedRow(batch=batch, row_number=number, key=key[:100], data={"household": fields, "members": members})
-                 for key, number, fields, members in households], batch_size=1000)
+                 for key, number, fields, members in households])
             audit.record(actor=actor, action=AuditEvent.Action.CREATE, instance=batch,
                          changes={"file": batch.file_name, "rows": batch.total_rows})
             _start_validation(batch)
