@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,10 @@ def write_workbook(path, people, registry_sample, rng):
         key = f"H{households}"
         roll = rng.random()
         if roll < 0.02 and registry_sample:
-            again, _variations = dedupe_bench.second_registration(rng, rng.choice(registry_sample))
+            first = rng.choice(registry_sample)
+            again, _variations = dedupe_bench.second_registration(rng, first)
+            if again.date_of_birth > date.today():  # a day-off variation of someone born this week
+                again = replace(again, date_of_birth=first.date_of_birth)
             family = [replace(again, document_number="", document_type="none")]
         elif roll < 0.03 and typed_before:
             family = [replace(person, document_number="", document_type="none") for person in rng.choice(typed_before)]

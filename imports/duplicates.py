@@ -155,29 +155,64 @@ def _keys_of(people):
     return sorted({key for _index, person in people for key in dedupe.blocking_keys(person)})
 
 
-def flag_batch(rows, *, organisation_id, threshold=None):
-    """Set `duplicates` and `match_keys` on every row given (the kept rows of one batch), in memory."""
-    threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
-    index = _BatchIndex()
-    everyone = []
-    for row in rows:
-        row.duplicates = []
-        people = people_of(row)
-        row.match_keys = _keys_of(people)
-        for member_index, person in people:
-            for other_row, other_index, other in index.near(row, person):
-                pair = _pair_flags(row, member_index, person, other_row, other_index, other, threshold)
-                if pair:
-                    row.duplicates.append(pair[0])
-                    other_row.duplicates.append(pair[1])
-            index.add(row, member_index, person)
-            everyone.append((row, member_index, person))
-    by_row = {row.pk: row for row in rows}
-    for start in range(0, len(everyone), CHUNK):
-        for (row_id, _member), found in _registry_flags(everyone[start:start + CHUNK], organisation_id).items():
-            by_row[row_id].duplicates.extend(found)
-    for row in rows:
-        row.duplicates.sort(key=_flag_order)
+class _RowRef:
+    """What the batch index keeps of a row already written: enough to name it in a flag."""
+    __slots__ = ("pk", "row_number")
+
+    def __init__(self, row):
+        self.pk, self.row_number = row.pk, row.row_number
+
+
+class BatchFlagger:
+    """Flags a batch chunk by chunk, so that a large file is never held in memory whole: the index keeps
+    only the people of rows already seen, and the flags that a later row adds to an earlier, already
+    written row wait in `late` until `save_late()`."""
+
+    def __init__(self, *, organisation_id, threshold=None):
+        self.organisation_id = organisation_id
+        self.threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
+        self.index = _BatchIndex()
+        self.late = {}
+
+    def flag(self, rows):
+        """Set `duplicates` and `match_keys` on a chunk of kept rows, in memory."""
+        current = {row.pk: row for row in rows}
+        everyone = []
+        for row in rows:
+            row.duplicates = []
+            people = people_of(row)
+            row.match_keys = _keys_of(people)
+            for member_index, person in people:
+                for other_row, other_index, other in self.index.near(row, person):
+                    pair = _pair_flags(row, member_index, person, other_row, other_index, other, self.threshold)
+                    if pair:
+                        row.duplicates.append(pair[0])
+                        if other_row.pk in current:
+                            current[other_row.pk].duplicates.append(pair[1])
+                        else:
+                            self.late.setdefault(other_row.pk, []).append(pair[1])
+                self.index.add(_RowRef(row), member_index, person)
+                everyone.append((row, member_index, person))
+        for start in range(0, len(everyone), CHUNK):
+            for (row_id, _member), found in _registry_flags(everyone[start:start + CHUNK],
+                                                            self.organisation_id).items():
+                current[row_id].duplicates.extend(found)
+        for row in rows:
+            row.duplicates.sort(key=_flag_order)
+
+    def save_late(self):
+        pending = list(self.late.items())
+        for start in range(0, len(pending), 1000):
+            chunk = dict(pending[start:start + 1000])
+            rows = list(StagedRow.objects.filter(pk__in=chunk).only("id", "duplicates"))
+            for row in rows:
+                row.duplicates = sorted(row.duplicates + chunk[row.pk], key=_flag_order)
+            with connection.cursor() as cursor:
+                cursor.execute(f"""
+                    UPDATE {StagedRow._meta.db_table} AS staged SET duplicates = given.duplicates
+                    FROM unnest(%s::uuid[], %s::jsonb[]) AS given(id, duplicates) WHERE staged.id = given.id""",
+                    [[row.pk for row in rows], [Jsonb(row.duplicates) for row in rows]])
+        self.late = {}
 
 
 def _flag_order(flag):

@@ -3,6 +3,7 @@ drops rows, and the merge registers all households in one transaction through ca
 import hashlib
 import json
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -178,50 +179,62 @@ def _actor_for(batch):
     return batch.created_by or batch.source.created_by
 
 
+VALIDATION_CHUNK = 1000
+
+
 def validate_batch(batch_id):
-    """Validate every kept row, then flag its likely duplicates, recording progress as it goes (the UI
-    polls it). Rerunning it gives the same errors and flags."""
+    """Validate every kept row, then flag its likely duplicates, a thousand rows at a time so that memory
+    stays bounded however large the file, recording progress as it goes (the UI polls it). Rerunning it
+    gives the same errors and flags."""
     batch = ImportBatch.objects.select_related("site", "created_by", "source__created_by").get(pk=batch_id)
     actor = _actor_for(batch)
     site_errors = _site_errors(actor, batch.site)
-    rows = list(batch.rows.filter(dropped=False).order_by("row_number"))
-    for done, row in enumerate(rows, start=1):
-        row.errors = validate_row(row, actor=actor, site=batch.site, site_errors=site_errors,
-                                  against_registry=False)
-        if done % 1000 == 0:
-            ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
-    _check_documents(rows)
-    duplicates.flag_batch(rows, organisation_id=batch.organisation_id)
-    duplicates.save_checks(rows)
+    documents = _DocumentCheck()
+    flagger = duplicates.BatchFlagger(organisation_id=batch.organisation_id)
+    done = 0
+    rows = batch.rows.filter(dropped=False).order_by("row_number").iterator(chunk_size=VALIDATION_CHUNK)
+    while chunk := list(islice(rows, VALIDATION_CHUNK)):
+        for row in chunk:
+            row.errors = validate_row(row, actor=actor, site=batch.site, site_errors=site_errors,
+                                      against_registry=False)
+        documents.check(chunk)
+        flagger.flag(chunk)
+        duplicates.save_checks(chunk)
+        done += len(chunk)
+        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
+    flagger.save_late()
     ImportBatch.objects.filter(pk=batch_id, status__in=OPEN).update(
-        processed_rows=len(rows), status=ImportBatch.Status.VALIDATED)
-    return len(rows)
+        processed_rows=done, status=ImportBatch.Status.VALIDATED)
+    return done
 
 
-def _check_documents(rows):
-    """A document already registered, or given in two rows of the batch (the later row says where),
-    is an error: the merge could not register it. One registry query per thousand documents."""
-    first_seen, places = {}, {}
-    for row in rows:
-        for index, raw in enumerate(row.data.get("members", [])):
-            member, _errors = prepare_member(raw)
-            number = normalise.document_number(member["document_number"])
-            if not number or member["document_type"] == "none":
-                continue
-            try:
-                nationality = normalise.nationality(member["nationality"])
-            except ValidationError:
-                continue
-            key = (member["document_type"], nationality, number)
-            earlier = first_seen.setdefault(key, row.row_number)
-            if earlier != row.row_number:
-                _member_error(row, index, _("This document is also in row %(row)s of this batch. Drop one of the "
-                                            "two rows or fix the number.") % {"row": earlier})
-            else:
-                places.setdefault(key, (row, index))
-    keys = list(places)
-    for start in range(0, len(keys), 1000):
-        for key, clash in registry.document_clashes(keys[start:start + 1000]).items():
+class _DocumentCheck:
+    """A document already registered, or given in two rows of the batch (the later row says where), is an
+    error: the merge could not register it. One registry query per chunk of rows."""
+
+    def __init__(self):
+        self.first_seen = {}
+
+    def check(self, rows):
+        places = {}
+        for row in rows:
+            for index, raw in enumerate(row.data.get("members", [])):
+                member, _errors = prepare_member(raw)
+                number = normalise.document_number(member["document_number"])
+                if not number or member["document_type"] == "none":
+                    continue
+                try:
+                    nationality = normalise.nationality(member["nationality"])
+                except ValidationError:
+                    continue
+                key = (member["document_type"], nationality, number)
+                earlier = self.first_seen.setdefault(key, row.row_number)
+                if earlier != row.row_number:
+                    _member_error(row, index, _("This document is also in row %(row)s of this batch. Drop one of "
+                                                "the two rows or fix the number.") % {"row": earlier})
+                else:
+                    places.setdefault(key, (row, index))
+        for key, clash in registry.document_clashes(places).items():
             row, index = places[key]
             _member_error(row, index, registry.document_clash_message(clash))
 
@@ -424,7 +437,8 @@ def merge(*, actor, batch):
         batch.status = ImportBatch.Status.MERGED
         batch.merged_at = timezone.now()
         batch.merged_by = actor
-        batch.save(update_fields=["status", "merged_at", "merged_by"])
+        batch.error = ""
+        batch.save(update_fields=["status", "merged_at", "merged_by", "error"])
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=batch,
                      changes={"status": "merged", "households": len(rows)})
     return batch

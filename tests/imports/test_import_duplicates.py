@@ -28,7 +28,10 @@ def rows_of(client, batch, **params):
     return client.get(f"/api/v1/imports/batches/{batch['id']}/rows/", params).json()["results"]
 
 
-def test_the_same_family_twice_in_a_file_is_flagged_on_both_rows(api_for, officer, supervisor):
+@pytest.mark.parametrize("chunk", [1000, 1], ids=["one chunk", "a chunk per row"])
+def test_the_same_family_twice_in_a_file_is_flagged_on_both_rows(api_for, officer, supervisor, monkeypatch, chunk):
+    # With a chunk per row the earlier row is written before the later one finds it.
+    monkeypatch.setattr(services, "VALIDATION_CHUNK", chunk)
     content = batch_of(one_family("H1", "Yelitza", "Rondón Mejías", "1988-02-14", phone="987654321"),
                        one_family("H2", "Pedro", "Soto", "1975-03-04"),
                        one_family("H3", "Yelitza", "Rondon Mejias", "1988-02-14", phone="987 654 321"))
@@ -74,7 +77,10 @@ def test_matches_in_another_organisation_are_a_count_and_nothing_more(api_for, o
     assert "Rondón" not in json.dumps(row["duplicates"])
 
 
-def test_one_document_in_two_rows_is_an_error_on_the_later_row_and_blocks_the_merge(api_for, officer, supervisor):
+@pytest.mark.parametrize("chunk", [1000, 1], ids=["one chunk", "a chunk per row"])
+def test_one_document_in_two_rows_is_an_error_on_the_later_row_and_blocks_the_merge(api_for, officer, supervisor,
+                                                                                    monkeypatch, chunk):
+    monkeypatch.setattr(services, "VALIDATION_CHUNK", chunk)
     content = batch_of(one_family("H1", "Ana", "Rojas", "1990-01-02", "V7070707", "cedula_ve"),
                        one_family("H2", "Ana María", "Rojas Paz", "1990-01-02", "V-7070707", "cedula_ve"))
     batch = upload(api_for(officer), content).json()
