@@ -13,4 +13,5 @@ def navigation(request):
         "admin": can(user, "user", "list"),
         "reports": can(user, "report", "list"),
         "distributions": can(user, "distribution_round", "list"),
+        "imports": can(user, "import_batch", "list"),
     }}

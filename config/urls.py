@@ -32,5 +32,6 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("referrals/", include("referrals.urls")),
     path("distributions/", include("distributions.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("casework.urls")),
 ]
