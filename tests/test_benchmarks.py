@@ -55,3 +55,10 @@ def test_the_dedupe_benchmark_prints_its_figures():
     assert quality["true_pairs"] == 200 and {"precision", "recall", "f1"} <= set(quality)
     assert set(quality["variations"]) >= {"accents_and_case", "swapped_surnames", "estimated_age"}
     assert figures["duplicate_check"]["requests"] == 20 and "p95_ms" in figures["duplicate_check"]
+
+
+@pytest.mark.slow
+def test_the_imports_benchmark_prints_its_figures():
+    figures = run("imports.py", "--people", "300", "--registry", "300")
+    assert figures["status"] == "merged" and figures["individuals_added"] == figures["file"]["people"] == 300
+    assert {"people_per_second", "worker_peak_mb", "validate_and_dedupe_seconds", "merge_seconds"} <= set(figures)
