@@ -312,61 +312,90 @@ def register_households(*, actor, site, families, consent_purposes=None):
     `families` is a list of (household fields, members). All or none: when any family fails, raises
     InvalidInput({"families": {index: errors in the household API's shape}}) and writes nothing.
     Returns the households in the order given, with consecutive registration numbers."""
-    now = timezone.now()
-    today = timezone.localdate()
-    errors = {}
-    _clean_household_fields({"site": site}, actor=actor, now=now, errors=errors)
-    purposes = _clean_consent_purposes(consent_purposes, errors)
-    if errors:
-        raise InvalidInput(errors)
-    prepared, failures, documents = [], {}, {}
-    for index, (fields, members) in enumerate(families):
-        family_errors = {}
-        if fields.get("population_type") in (None, ""):
-            family_errors["population_type"] = [_("This field is required.")]
-        household_fields = _clean_household_fields(
-            {name: value for name, value in fields.items() if name != "site"}, actor=actor, now=now,
-            errors=family_errors)
-        cleaned, household_errors, member_errors = _clean_members(members, today=today, against_registry=False)
-        _rules, _errors, family_documents = _family_rules(cleaned)
-        for key, member_index in family_documents.items():
-            if key in documents:
-                member_errors[member_index].setdefault("document_number", [
-                    _("This document is also given to a member of another family being registered with this "
-                      "one.")])
-            documents.setdefault(key, (index, member_index))
-        if _family_errors(family_errors, household_errors, member_errors):
-            failures[index] = family_errors
-        prepared.append((household_fields, cleaned))
-    keys = list(documents)
-    for start in range(0, len(keys), BULK_CHUNK):
-        for key, clash in document_clashes(keys[start:start + BULK_CHUNK]).items():
-            index, member_index = documents[key]
-            family_errors = failures.setdefault(index, {})
-            members = family_errors.setdefault("members", [{} for _member in prepared[index][1]])
-            members[member_index]["document_number"] = [document_clash_message(clash)]
-    if failures:
-        raise InvalidInput({"families": failures})
-
-    first = _reserve_registration_numbers(site, today.year, len(prepared))
+    registration = BulkRegistration(actor=actor, site=site, count=len(families), consent_purposes=consent_purposes)
     households = []
-    for start in range(0, len(prepared), BULK_CHUNK):
-        chunk_households, chunk_individuals, chunk_consents, chunk_events = [], [], [], []
-        for offset, (household_fields, cleaned) in enumerate(prepared[start:start + BULK_CHUNK]):
-            household = Household(
-                organisation_id=actor.organisation_id, site=site, registered_by=actor,
-                registration_number=f"{site.code}-{today.year}-{first + start + offset:06d}", **household_fields)
-            individuals = [_new_individual(household, member) for member in cleaned]
-            household.refresh_search_text(individuals)
-            consents, events = _records_of_registration(actor, household, individuals, purposes, now)
-            chunk_households.append(household)
-            chunk_individuals += individuals
-            chunk_consents += consents
-            chunk_events += events
-        for rows in (chunk_households, chunk_individuals, chunk_consents, chunk_events):
-            bulk.copy_insert(rows)
-        households += chunk_households
+    for start in range(0, len(families), BULK_CHUNK):
+        households += registration.add(families[start:start + BULK_CHUNK])
+    registration.finish()
     return households
+
+
+class BulkRegistration:
+    """Families registered a chunk at a time inside the caller's transaction, so that a batch of any
+    size is never held in memory whole. Once any family has failed nothing more is written, the rest
+    is still checked, and finish() raises every failure: the caller's transaction then undoes the
+    chunks already written, numbers included."""
+
+    def __init__(self, *, actor, site, count, consent_purposes=None):
+        self.actor, self.site = actor, site
+        self.now, self.today = timezone.now(), timezone.localdate()
+        errors = {}
+        _clean_household_fields({"site": site}, actor=actor, now=self.now, errors=errors)
+        self.purposes = _clean_consent_purposes(consent_purposes, errors)
+        if errors:
+            raise InvalidInput(errors)
+        self.next_number = _reserve_registration_numbers(site, self.today.year, count)
+        self.seen_documents = set()
+        self.failures = {}
+        self.done = 0
+
+    def add(self, families):
+        """Check a chunk of (household fields, members); write it unless a family has failed so far.
+        Returns the chunk's households (none once anything failed)."""
+        prepared, documents = [], {}
+        for index, (fields, members) in enumerate(families, start=self.done):
+            family_errors = {}
+            if fields.get("population_type") in (None, ""):
+                family_errors["population_type"] = [_("This field is required.")]
+            household_fields = _clean_household_fields(
+                {name: value for name, value in fields.items() if name != "site"}, actor=self.actor, now=self.now,
+                errors=family_errors)
+            cleaned, household_errors, member_errors = _clean_members(members, today=self.today,
+                                                                      against_registry=False)
+            _rules, _errors, family_documents = _family_rules(cleaned)
+            for key, member_index in family_documents.items():
+                if key in self.seen_documents:
+                    member_errors[member_index].setdefault("document_number", [
+                        _("This document is also given to a member of another family being registered with "
+                          "this one.")])
+                self.seen_documents.add(key)
+                documents.setdefault(key, (index, member_index, len(cleaned)))
+            if _family_errors(family_errors, household_errors, member_errors):
+                self.failures[index] = family_errors
+            prepared.append((household_fields, cleaned))
+        for key, clash in document_clashes(documents).items():
+            index, member_index, size = documents[key]
+            family_errors = self.failures.setdefault(index, {})
+            members = family_errors.setdefault("members", [{} for _member in range(size)])
+            members[member_index]["document_number"] = [document_clash_message(clash)]
+        self.done += len(families)
+        if self.failures:
+            return []
+        return self._write(prepared)
+
+    def _write(self, prepared):
+        households, individuals, consents, events = [], [], [], []
+        year = self.today.year
+        for household_fields, cleaned in prepared:
+            household = Household(
+                organisation_id=self.actor.organisation_id, site=self.site, registered_by=self.actor,
+                registration_number=f"{self.site.code}-{year}-{self.next_number:06d}", **household_fields)
+            self.next_number += 1
+            members = [_new_individual(household, member) for member in cleaned]
+            household.refresh_search_text(members)
+            new_consents, new_events = _records_of_registration(self.actor, household, members, self.purposes,
+                                                                self.now)
+            households.append(household)
+            individuals += members
+            consents += new_consents
+            events += new_events
+        for rows in (households, individuals, consents, events):
+            bulk.copy_insert(rows)
+        return households
+
+    def finish(self):
+        if self.failures:
+            raise InvalidInput({"families": self.failures})
 
 
 def _reserve_registration_numbers(site, year, count):

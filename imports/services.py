@@ -403,45 +403,59 @@ def merge(*, actor, batch):
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().select_related("site").get(pk=batch.pk)
         _require_open(batch)
-        rows = list(batch.rows.filter(dropped=False).order_by("row_number"))
-        if not rows:
+        kept = batch.rows.filter(dropped=False)
+        total = kept.count()
+        if not total:
             raise InvalidInput({"non_field_errors": [_("Every row of this batch was dropped; there is nothing "
                                                        "to merge.")]})
-        failing = [row.row_number for row in rows if row.errors]
+        failing = list(kept.exclude(errors={}).order_by("row_number").values_list("row_number", flat=True)[:30])
         if failing:
             raise InvalidInput({"non_field_errors": [
                 _("Rows %(rows)s still have errors. Fix or drop them, then merge.")
-                % {"rows": ", ".join(str(number) for number in failing[:30])}]})
-        families = []
-        for row in rows:
-            fields, _errors = prepare_household(row.data.get("household", {}))
-            families.append(({name: value for name, value in fields.items() if value is not None},
-                             [prepare_member(raw)[0] for raw in row.data.get("members", [])]))
+                % {"rows": ", ".join(str(number) for number in failing)}]})
         try:
-            households = registry.register_households(actor=actor, site=batch.site, families=families)
+            registration = registry.BulkRegistration(actor=actor, site=batch.site, count=total)
+        except InvalidInput as invalid:
+            raise InvalidInput({"non_field_errors": [_flatten(invalid.errors)]}) from invalid
+        # A chunk at a time: a 100,000-person batch held whole took the worker past its memory budget.
+        row_numbers = []
+        rows = kept.order_by("row_number").iterator(chunk_size=VALIDATION_CHUNK)
+        while chunk := list(islice(rows, VALIDATION_CHUNK)):
+            families = []
+            for row in chunk:
+                fields, _errors = prepare_household(row.data.get("household", {}))
+                families.append(({name: value for name, value in fields.items() if value is not None},
+                                 [prepare_member(raw)[0] for raw in row.data.get("members", [])]))
+                row_numbers.append(row.row_number)
+            households = registration.add(families)
+            if households:
+                _link_households(chunk, households)
+        try:
+            registration.finish()
         except InvalidInput as invalid:
             # The registry changed since validation (e.g. the document was registered meanwhile).
-            failing = invalid.errors.get("families")
-            if not failing:
-                raise InvalidInput({"non_field_errors": [_flatten(invalid.errors)]}) from invalid
+            failing = invalid.errors["families"]
             index = min(failing)
             raise InvalidInput({"non_field_errors": [
                 _("Row %(row)s can no longer be registered: %(reason)s")
-                % {"row": rows[index].row_number, "reason": _flatten(failing[index])}]}) from invalid
-        with connection.cursor() as cursor:
-            # One UPDATE from two arrays; bulk_update's CASE per row is slow at tens of thousands of rows.
-            cursor.execute(f"""
-                UPDATE {StagedRow._meta.db_table} AS staged SET household_id = merged.household_id
-                FROM unnest(%s::uuid[], %s::uuid[]) AS merged(id, household_id) WHERE staged.id = merged.id""",
-                [[row.pk for row in rows], [household.pk for household in households]])
+                % {"row": row_numbers[index], "reason": _flatten(failing[index])}]}) from invalid
         batch.status = ImportBatch.Status.MERGED
         batch.merged_at = timezone.now()
         batch.merged_by = actor
         batch.error = ""
         batch.save(update_fields=["status", "merged_at", "merged_by", "error"])
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=batch,
-                     changes={"status": "merged", "households": len(rows)})
+                     changes={"status": "merged", "households": total})
     return batch
+
+
+def _link_households(rows, households):
+    with connection.cursor() as cursor:
+        # One UPDATE from two arrays; bulk_update's CASE per row is slow at tens of thousands of rows.
+        cursor.execute(f"""
+            UPDATE {StagedRow._meta.db_table} AS staged SET household_id = merged.household_id
+            FROM unnest(%s::uuid[], %s::uuid[]) AS merged(id, household_id) WHERE staged.id = merged.id""",
+            [[row.pk for row in rows], [household.pk for household in households]])
 
 
 def _flatten(errors):

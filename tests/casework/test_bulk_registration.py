@@ -64,3 +64,13 @@ def test_queries_do_not_grow_with_the_families(officer, tumbes, django_assert_ma
     with django_assert_max_num_queries(15):
         services.register_households(actor=officer, site=tumbes, families=families(200))
     assert Household.objects.count() == 200
+
+
+def test_a_family_failing_after_chunks_were_written_undoes_them_all(officer, tumbes, monkeypatch):
+    monkeypatch.setattr(services, "BULK_CHUNK", 1)
+    batch = families(3)
+    batch[2] = ({"population_type": "nomad"}, family(2))
+    with pytest.raises(InvalidInput) as refused:
+        services.register_households(actor=officer, site=tumbes, families=batch)
+    assert list(refused.value.errors["families"]) == [2]
+    assert not Household.objects.exists() and not RegistrationCounter.objects.filter(last_number__gt=0).exists()

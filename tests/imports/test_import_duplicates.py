@@ -169,3 +169,13 @@ def test_validating_a_large_batch_costs_a_few_queries_per_thousand_rows(officer,
             actor=officer, upload=SimpleUploadedFile("r.xlsx", batch_of(*families)), site=officer.sites.first())
     assert batch.status == "validated" and batch.total_rows == 150
     assert not StagedRow.objects.exclude(errors={}).exists()
+
+
+def test_a_merge_in_chunks_registers_every_row_in_order(api_for, officer, supervisor, monkeypatch):
+    monkeypatch.setattr(services, "VALIDATION_CHUNK", 2)
+    content = batch_of(*[one_family(f"H{n}", "Ana", f"Rojas{n}", "1990-01-02", f"V{7_100_000 + n}", "cedula_ve")
+                         for n in range(5)])
+    batch = upload(api_for(officer), content).json()
+    assert api_for(supervisor).post(f"/api/v1/imports/batches/{batch['id']}/merge/").status_code == 200
+    linked = StagedRow.objects.order_by("row_number").values_list("household__registration_number", flat=True)
+    assert [number[-6:] for number in linked] == [f"{n:06d}" for n in range(1, 6)]
