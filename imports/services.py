@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from casework import audit, bulk, normalise
 from casework import services as registry
@@ -411,7 +412,8 @@ def merge(*, actor, batch):
         failing = list(kept.exclude(errors={}).order_by("row_number").values_list("row_number", flat=True)[:30])
         if failing:
             raise InvalidInput({"non_field_errors": [
-                _("Rows %(rows)s still have errors. Fix or drop them, then merge.")
+                ngettext("Row %(rows)s still has errors. Fix or drop it, then merge.",
+                         "Rows %(rows)s still have errors. Fix or drop them, then merge.", len(failing))
                 % {"rows": ", ".join(str(number) for number in failing)}]})
         try:
             registration = registry.BulkRegistration(actor=actor, site=batch.site, count=total)
