@@ -1,5 +1,6 @@
 """Caminos settings: one module, every deployment difference comes from environment variables."""
 import os
+import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -40,8 +41,12 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # Set by the test run (tests/pytest_env.py): plain-HTTP test servers and a fast password hasher.
 TESTING = env_bool("CAMINOS_TESTING", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+# Commands that only read the models sign nothing; a bare `manage.py makemigrations --check` (CI, hooks)
+# needs no secret to be set.
+SCHEMA_ONLY_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] in (
+    ["makemigrations"], ["showmigrations"], ["sqlmigrate"])
 if not SECRET_KEY:
-    if not DEBUG and not TESTING:
+    if not DEBUG and not TESTING and not SCHEMA_ONLY_COMMAND:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) when DJANGO_DEBUG is off.")
     SECRET_KEY = "insecure-development-key-never-used-in-production"
 

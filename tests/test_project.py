@@ -64,3 +64,14 @@ def test_every_model_change_has_its_migration(db):
 
     # --check exits non-zero when a model differs from its migrations.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_bare_makemigrations_check_runs_without_a_secret_key_but_the_server_does_not():
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FILE", "DJANGO_DEBUG", "CAMINOS_TESTING"}}
+    checked = subprocess.run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    refused = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode != 0 and "DJANGO_SECRET_KEY" in refused.stderr
