@@ -8,8 +8,8 @@ queries per thousand people rather than a few per person.
 """
 from django.core.exceptions import ValidationError
 from django.db import connection
-from psycopg.types.json import Jsonb
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from casework import dedupe, normalise
 from casework.models import Household, Individual
@@ -55,8 +55,9 @@ def _name(person):
     return " ".join(part for part in (person.given_name, person.family_name) if part)
 
 
-def _registry_rows(people, organisation_id):
-    """Registry people sharing a lookup key with any of these people, with their keys: one query."""
+def _registry_rows(people):
+    """Registry people of every organisation sharing a lookup key with any of these people, with their
+    keys: two queries."""
     keys = sorted({key for person in people for key in dedupe.lookup_keys(person)})
     if not keys:
         return []
@@ -89,7 +90,7 @@ def _registry_rows(people, organisation_id):
 
 def _registry_flags(chunk, organisation_id):
     """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person)."""
-    registry = _registry_rows([person for _row, _index, person in chunk], organisation_id)
+    registry = _registry_rows([person for _row, _index, person in chunk])
     by_key = {}
     for entry in registry:
         for key in entry[2]:

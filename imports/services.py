@@ -399,6 +399,17 @@ def refuse_batch(*, actor, batch):
 
 # --- merge ---------------------------------------------------------------------------------------------
 
+def request_merge(*, actor, batch):
+    """Merge now, or hand a large batch to a worker. Returns (batch, queued)."""
+    if batch.total_rows > settings.IMPORT_SYNC_ROWS:
+        from imports.tasks import merge_batch_task
+
+        _require_open(batch)
+        merge_batch_task.delay(str(batch.pk), actor.pk)
+        return batch, True
+    return merge(actor=actor, batch=batch), False
+
+
 def merge(*, actor, batch):
     """Register every kept row, or none: one transaction; registration numbers are given here."""
     with transaction.atomic():

@@ -1,6 +1,5 @@
 """Staged imports in the browser: officers upload a completed template and follow its validation;
 supervisors review the rows (errors, likely duplicates), fix or drop them, then merge or refuse."""
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -112,7 +111,7 @@ def row_drop(request, pk, row_id):
     return redirect("imports:batch", pk=batch.pk)
 
 
-HOUSEHOLD_FIELDS = ("population_type", "phone", "intended_destination", "consent_given", "registered_at")
+HOUSEHOLD_FIELDS = tuple(column for column in parsing.HOUSEHOLD_COLUMNS if column != "household_key")
 MEMBER_FIELDS = tuple(column for column in parsing.MEMBER_COLUMNS if column != "household_key")
 
 
@@ -153,14 +152,11 @@ def merge(request, pk):
     require(request.user, "merge")
     batch = visible_batch(request.user, pk)
     try:
-        if batch.total_rows > settings.IMPORT_SYNC_ROWS:
-            from imports.tasks import merge_batch_task
-
-            services._require_open(batch)
-            merge_batch_task.delay(str(batch.pk), request.user.pk)
-            messages.info(request, _("The batch is being merged; this page shows when it is done."))
+        batch, queued = services.request_merge(actor=request.user, batch=batch)
+        if queued:
+            messages.info(request, _("The batch is being merged on the server; open this page again in a moment "
+                                     "to see the result."))
         else:
-            batch = services.merge(actor=request.user, batch=batch)
             messages.success(request, _("Batch merged: %(count)s households registered.")
                              % {"count": services.counts(batch)["merged"]})
     except InvalidInput as invalid:

@@ -138,17 +138,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses={200: ImportBatchSerializer, 202: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
-        batch = self.get_object()
-        from django.conf import settings
-
-        if batch.total_rows > settings.IMPORT_SYNC_ROWS:
-            from imports.tasks import merge_batch_task
-
-            services._require_open(batch)
-            merge_batch_task.delay(str(batch.pk), request.user.pk)
-            return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
-        batch = services.merge(actor=request.user, batch=batch)
-        return Response(ImportBatchSerializer(batch).data)
+        batch, queued = services.request_merge(actor=request.user, batch=self.get_object())
+        return Response(ImportBatchSerializer(batch).data,
+                        status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK)
 
     @extend_schema(request=None, responses={200: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
