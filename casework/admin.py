@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import accounts
 from casework.codes import Role
-from casework.models import ApiToken, Location, Organisation, Site, User
+from casework.models import ApiToken, CaseActivityType, Location, Organisation, Site, User
 from casework.permissions import can
 
 
@@ -139,3 +139,14 @@ class ApiTokenAdmin(PolicyAdmin):
         messages.success(request, _("Tokens revoked."))
 
 
+
+
+@admin.register(CaseActivityType, site=admin_site)
+class CaseActivityTypeAdmin(PolicyAdmin):
+    """Which RMRP indicator each kind of case work counts under: an M&E decision admins keep."""
+
+    policy_resource = "case_activity_type"
+    list_display = ["code", "name", "indicator", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["indicator"]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.codes import Role, specific_need_choices
 from casework.forms import DateInput
-from casework.models import CasePriority, CaseStatus, User
+from casework.models import CaseActivityType, CasePriority, CaseStatus, User
 
 
 def _staff_choices(organisation_id, roles, empty_label):
@@ -79,6 +79,9 @@ class NoteForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     action = forms.CharField(label=_("What"), max_length=300)
+    activity_type = forms.ChoiceField(
+        label=_("Kind of activity"), required=False,
+        help_text=_("Counted in the monthly report under its indicator once the follow-up is done."))
     assigned_to = forms.ChoiceField(label=_("Who"), required=False)
     due_on = forms.DateField(label=_("Due date"), widget=DateInput())
 
@@ -86,6 +89,9 @@ class FollowUpForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assigned_to"].choices = _staff_choices(
             case.organisation_id, [Role.CASEWORKER, Role.SUPERVISOR, Role.FIELD_OFFICER], _("Me"))
+        kinds = sorted((str(kind), kind.code) for kind in CaseActivityType.objects.filter(is_active=True))
+        self.fields["activity_type"].choices = [("", _("Not counted in reports"))] + [
+            (code, name) for name, code in kinds]
 
 
 class CaseListFilterForm(forms.Form):

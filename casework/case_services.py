@@ -15,6 +15,7 @@ from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import (
     AuditEvent,
     Case,
+    CaseActivityType,
     CaseEvent,
     CaseNote,
     CasePriority,
@@ -25,6 +26,7 @@ from casework.models import (
     User,
     VulnerabilityAssessment,
 )
+from reporting import activity
 
 CASEWORKER_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
 
@@ -389,7 +391,9 @@ def add_note(*, actor, case, text, confidential=False, id=None):
 
 
 @transaction.atomic
-def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, id=None):
+def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, activity_type=None, id=None):
+    """`activity_type` (a code) says which kind of case work it is; when that kind reports under an
+    indicator, doing the follow-up counts the case's people in the monthly report."""
     if id is not None:
         existing = FollowUp.objects.filter(pk=id).first()
         if existing is not None:
@@ -412,9 +416,10 @@ def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, id=
         roles={Role.CASEWORKER, Role.SUPERVISOR, Role.FIELD_OFFICER}, field="assigned_to", errors=errors,
         message=_("Choose someone of your organisation."),
     )
+    activity_type = _clean_activity_type(activity_type, errors)
     _raise(errors)
     follow_up = FollowUp(id=id or uuid.uuid4(), case=case, action=action[:300], assigned_to=assigned_to,
-                         due_on=due_on, created_by=actor)
+                         due_on=due_on, activity_type=activity_type, created_by=actor)
     follow_up.save(force_insert=True)
     audit.record_created(actor, follow_up)
     return follow_up, True
@@ -423,7 +428,8 @@ def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, id=
 @transaction.atomic
 def complete_follow_up(*, actor, follow_up, done_on=None):
     """Mark a follow-up done. Doing it twice keeps the first date (a retry changes nothing)."""
-    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    follow_up = FollowUp.objects.select_for_update(of=("self",)).select_related(
+        "case__organisation", "activity_type__indicator").get(pk=follow_up.pk)
     if not follow_up.case.is_handled_by(actor) and follow_up.assigned_to_id != actor.pk:
         raise PermissionDenied(_("Only the person it is assigned to, the caseworker or a supervisor can do this."))
     if follow_up.done_on is not None:
@@ -434,4 +440,33 @@ def complete_follow_up(*, actor, follow_up, done_on=None):
     follow_up.done_on, follow_up.done_by = done_on, actor
     follow_up.save(update_fields=["done_on", "done_by"])
     audit.record_updated(actor, follow_up, before)
+    _record_case_activity(follow_up)
     return follow_up
+
+
+def _clean_activity_type(code, errors):
+    if code in (None, ""):
+        return None
+    if isinstance(code, CaseActivityType):
+        code = code.code
+    activity_type = CaseActivityType.objects.filter(code=str(code), is_active=True).first()
+    if activity_type is None:
+        errors["activity_type"] = [_("Choose a kind of activity from the list.")]
+    return activity_type
+
+
+def _record_case_activity(follow_up):
+    """The people the case is about, reached by its organisation on the day the follow-up was done:
+    the person of a one-person case, or every member of a household case."""
+    activity_type = follow_up.activity_type
+    if activity_type is None or activity_type.indicator_id is None:
+        return
+    case = follow_up.case
+    household = Household.objects.select_related("site__location__parent__parent").get(pk=case.household_id)
+    kwargs = {"source_type": activity.SOURCE_CASE, "source_id": follow_up.pk, "organisation": case.organisation,
+              "site": household.site, "indicator": activity_type.indicator, "date": follow_up.done_on}
+    if case.individual_id is None:
+        activity.record_for_household(household=household, **kwargs)
+    else:
+        activity.record(people=[Individual.objects.select_related("household").get(pk=case.individual_id)],
+                        **kwargs)

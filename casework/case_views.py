@@ -166,7 +166,7 @@ def case_detail(request, pk):
         }) if request.user.role == Role.SUPERVISOR else None,
         "note_form": NoteForm(),
         "follow_up_form": FollowUpForm(case=case, user=request.user) if case.status != CaseStatus.CLOSED else None,
-        "follow_ups": case.follow_ups.select_related("assigned_to", "done_by"),
+        "follow_ups": case.follow_ups.select_related("assigned_to", "done_by", "activity_type"),
         "timeline": timeline_for(case, request.user),
     })
 
@@ -280,7 +280,8 @@ def follow_up_add(request, pk):
     try:
         case_services.plan_follow_up(actor=request.user, case=case, action=form.cleaned_data["action"],
                                      due_on=form.cleaned_data["due_on"],
-                                     assigned_to=form.cleaned_data["assigned_to"] or None)
+                                     assigned_to=form.cleaned_data["assigned_to"] or None,
+                                     activity_type=form.cleaned_data["activity_type"] or None)
     except (InvalidInput, NotAllowed) as refused:
         _report(request, refused)
     else:

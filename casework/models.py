@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from casework import normalise
 from casework.codes import (
@@ -631,12 +631,36 @@ class FollowUpQuerySet(models.QuerySet):
         return self.open().filter(due_on__lt=timezone.localdate())
 
 
+class CaseActivityType(models.Model):
+    """A kind of case work the monthly report counts, and the RMRP indicator it reports under
+    (seeded from casework.case_activities; admins may add kinds and change the mapping)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    indicator = models.ForeignKey(
+        "reporting.Indicator", on_delete=models.PROTECT, null=True, blank=True, related_name="case_activity_types",
+        verbose_name=_("indicator"), help_text=_("Left empty, follow-ups of this kind are not counted in reports."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("case activity type")
+        verbose_name_plural = _("case activity types")
+
+    def __str__(self):
+        return gettext(self.name)
+
+
 class FollowUp(models.Model):
-    """An action planned on a case: what, who, by when, and when it was done."""
+    """An action planned on a case: what, who, by when, and when it was done. A follow-up of a counted
+    kind reaches the case's people under that kind's indicator on the day it is done."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
     action = models.CharField(_("what"), max_length=300)
+    activity_type = models.ForeignKey(CaseActivityType, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="follow_ups", verbose_name=_("kind of activity"))
     assigned_to = models.ForeignKey(User, on_delete=models.PROTECT, related_name="follow_ups", verbose_name=_("who"))
     due_on = models.DateField(_("due date"))
     done_on = models.DateField(_("done on"), null=True, blank=True)

@@ -47,6 +47,7 @@ POLICY = {
              "close": CASE_HANDLERS, "reopen": CASE_HANDLERS},
     "case_note": {"list": CASE_STAFF, "create": CASE_STAFF},
     "follow_up": {"list": CASE_STAFF, "create": CASE_STAFF, "complete": CASE_STAFF},
+    "case_activity_type": {"list": EVERYONE, "retrieve": EVERYONE, "create": {ADMIN}, "update": {ADMIN}},
     # Partners see referrals addressed to or sent by their organisation (ReferralQuerySet.visible_to),
     # through the minimal fields only; which side may take which step is the referral service's rule.
     "referral": {"list": {CASEWORKER, SUPERVISOR, PARTNER}, "retrieve": {CASEWORKER, SUPERVISOR, PARTNER},

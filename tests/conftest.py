@@ -24,8 +24,9 @@ def reference_data(request):
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
             marker is not None and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
+        from casework import case_activities
         from casework.data import peru_locations
-        from casework.models import Location
+        from casework.models import CaseActivityType, Location
         from distributions import catalogue
         from distributions.models import Commodity
         from reporting import indicators
@@ -34,6 +35,7 @@ def reference_data(request):
         peru_locations.install(Location)
         indicators.install(Indicator)
         catalogue.install(Commodity)
+        case_activities.install(CaseActivityType, Indicator)
 
 
 @pytest.fixture(autouse=True)

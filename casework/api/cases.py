@@ -24,6 +24,7 @@ from casework.case_timeline import timeline_for
 from casework.errors import StaleWrite
 from casework.models import (
     Case,
+    CaseActivityType,
     CaseNote,
     CasePriority,
     CaseStatus,
@@ -319,20 +320,50 @@ class CaseNoteViewSet(CaseChildMixin, mixins.ListModelMixin, mixins.CreateModelM
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+class ActivityTypeCodeField(serializers.CharField):
+    """Written and read as the kind's code; the service says which codes exist."""
+
+    def to_representation(self, value):
+        return value.code
+
+
+class CaseActivityTypeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = CaseActivityType
+        fields = ["code", "name", "indicator"]
+
+
+class CaseActivityTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The kinds of case work a follow-up can be, and the RMRP indicator each counts under (none: not counted)."""
+
+    policy_resource = "case_activity_type"
+    serializer_class = CaseActivityTypeSerializer
+    queryset = CaseActivityType.objects.filter(is_active=True).select_related("indicator")
+    lookup_field = "code"
+    filter_backends = []
+
+
 class FollowUpSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
     # Checked by the service, so that every missing field is reported at once.
     action = serializers.CharField(required=False, allow_blank=True, max_length=300, help_text=_("What is to be done."))
     due_on = serializers.DateField(required=False, allow_null=True)
     assigned_to = UsernameField(required=False, allow_null=True, help_text=_("Username; yourself when left out."))
+    activity_type = ActivityTypeCodeField(
+        required=False, allow_null=True, allow_blank=True,
+        help_text=_("Code of a case activity type (/api/v1/case-activity-types/): doing a follow-up of a kind "
+                    "with an indicator counts the case's people in the monthly report."))
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = FollowUp
-        fields = ["id", "action", "assigned_to", "due_on", "done_on", "done_by", "is_overdue", "created_by",
-                  "created_at"]
+        fields = ["id", "action", "activity_type", "assigned_to", "due_on", "done_on", "done_by", "is_overdue",
+                  "created_by", "created_at"]
         read_only_fields = ["done_on", "created_at"]
 
 
@@ -347,7 +378,8 @@ class FollowUpViewSet(CaseChildMixin, mixins.ListModelMixin, mixins.CreateModelM
     filter_backends = []
 
     def get_queryset(self):
-        return self.get_case().follow_ups.select_related("assigned_to", "done_by", "created_by").order_by(
+        return self.get_case().follow_ups.select_related("assigned_to", "done_by", "created_by",
+                                                         "activity_type").order_by(
             "due_on", "created_at", "id")
 
     def create(self, request, *args, **kwargs):

@@ -16,6 +16,7 @@ router.register("tokens", accounts.ApiTokenViewSet, basename="api-token")
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("audit", views.AuditEventViewSet, basename="audit")
 router.register("cases", cases.CaseViewSet, basename="case")
+router.register("case-activity-types", cases.CaseActivityTypeViewSet, basename="case-activity-type")
 router.register(r"cases/(?P<case_pk>[0-9a-f-]{36})/notes", cases.CaseNoteViewSet, basename="case-note")
 router.register(r"cases/(?P<case_pk>[0-9a-f-]{36})/follow-ups", cases.FollowUpViewSet, basename="case-follow-up")
 

@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from casework.models import Case, Household, Individual, Organisation, Site, User
 from distributions.models import Receipt
-from reporting.models import RollupRow
+from reporting.models import Activity, RollupRow
 
 
 def test_seed_demo_loads_demo_data_and_is_idempotent(db):
@@ -12,6 +12,7 @@ def test_seed_demo_loads_demo_data_and_is_idempotent(db):
     counts = (Organisation.objects.count(), Site.objects.count(), User.objects.count(), Household.objects.count(),
               Individual.objects.count(), Receipt.objects.count(), Case.objects.count(), RollupRow.objects.count())
     assert counts[5:7] == (60, 8) and counts[7] > 0
+    assert RollupRow.objects.filter(indicator__code="PR-01").exists()  # the demo cases' legal orientation
     assert Household.objects.count() == 300
     assert set(User.objects.values_list("role", flat=True)) == {
         "field_officer", "caseworker", "supervisor", "partner_agency", "me_officer", "admin"}
@@ -20,6 +21,7 @@ def test_seed_demo_loads_demo_data_and_is_idempotent(db):
     assert counts == (Organisation.objects.count(), Site.objects.count(), User.objects.count(),
                       Household.objects.count(), Individual.objects.count(), Receipt.objects.count(),
                       Case.objects.count(), RollupRow.objects.count())
+    assert Activity.objects.filter(source_type="case").count() == 8
 
 
 def test_add_organisation_creates_then_updates(db):

@@ -109,8 +109,14 @@ class Command(BaseCommand):
                                               members__specific_needs__len__gt=0).distinct()
         for household in with_needs.order_by("registration_number")[:DEMO_CASES]:
             person = household.members.exclude(specific_needs=[]).first()
-            case_services.open_case(actor=caseworker, id=uuid.uuid5(DEMO_NAMESPACE, f"case-{household.pk}"),
-                                    household=household, individual=person)
+            case, _created = case_services.open_case(
+                actor=caseworker, id=uuid.uuid5(DEMO_NAMESPACE, f"case-{household.pk}"), household=household,
+                individual=person)
+            follow_up, _created = case_services.plan_follow_up(
+                actor=caseworker, case=case, id=uuid.uuid5(DEMO_NAMESPACE, f"follow-up-{household.pk}"),
+                action="Orientación sobre el trámite del carné de extranjería", due_on=today,
+                activity_type="legal_orientation")
+            case_services.complete_follow_up(actor=caseworker, follow_up=follow_up)
         rollup.compute_month(today.replace(day=1))
 
     def _households(self, officer, site, ordinal):
