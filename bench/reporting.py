@@ -31,12 +31,15 @@ INSERT INTO reporting_activity (person_id, household_id, organisation_id, site_i
     source_type, source_id)
 SELECT p.id, p.household_id, h.organisation_id, h.site_id, s.admin1_id, s.admin2_id,
        (%(indicators)s)[1 + floor(random() * %(indicator_count)s)::int],
-       %(year_start)s::date + floor(random() * 365)::int, h.population_type, p.sex, p.date_of_birth,
+       g.date, h.population_type, p.sex, p.date_of_birth,
        1 + floor(random() * 3), false, 0, '', 'bench', (%(offset)s + g.n)::text
-FROM (SELECT n, 1 + floor(random() * %(people)s)::int AS pick FROM generate_series(1, %(count)s) AS n) g
+FROM (SELECT n, 1 + floor(random() * %(people)s)::int AS pick,
+             %(month_start)s::date + floor(random() * %(month_days)s)::int AS date
+      FROM generate_series(1, %(count)s) AS n) g
 JOIN bench_people p ON p.n = g.pick
 JOIN casework_household h ON h.id = p.household_id
 JOIN bench_sites s ON s.site_id = h.site_id
+ORDER BY g.date
 """
 
 
@@ -46,6 +49,7 @@ def build_activities(count):
     from casework.models import Site
     from reporting.activity import places_of
     from reporting.models import Indicator
+    from reporting.rollup import month_bounds
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -62,11 +66,16 @@ def build_activities(count):
         cursor.execute("SELECT count(*) FROM bench_people")
         (people,) = cursor.fetchone()
         indicators = list(Indicator.objects.values_list("pk", flat=True))
-        batch = 1_000_000
-        for offset in range(0, count, batch):
+        # Month by month and in date order, as the services record activities when assistance happens,
+        # so that a month's rows lie together in the table as they do in production.
+        offset = 0
+        for month in range(1, 13):
+            start, end = month_bounds(date(YEAR, month, 1))
+            in_month = count * month // 12 - offset
             cursor.execute(ACTIVITIES_SQL, {"indicators": indicators, "indicator_count": len(indicators),
-                                            "year_start": date(YEAR, 1, 1), "count": min(batch, count - offset), "offset": offset,
-                                            "people": people})
+                                            "month_start": start, "month_days": (end - start).days,
+                                            "count": in_month, "offset": offset, "people": people})
+            offset += in_month
         # What reporting.activity keeps as activities are recorded one by one in the app.
         cursor.execute("""INSERT INTO reporting_firstreach (person_id, organisation_id, indicator_id, year, first_date)
                           SELECT person_id, organisation_id, indicator_id, extract(year FROM date), min(date)
@@ -92,9 +101,12 @@ def timed(function, *args):
 
 
 def bare_group_by(start, end):
-    from django.db import connection
+    """The floor, with the same memory the rollup gives itself (so its sort does not spill either)."""
+    from django.conf import settings
+    from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.ROLLUP_WORK_MEM])
         cursor.execute(BARE_SQL, [start, end])
         return len(cursor.fetchall())
 

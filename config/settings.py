@@ -132,6 +132,9 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 for database in DATABASES.values():
     database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Memory PostgreSQL may give each rollup's groupings (per transaction): a month of a large response
+# groups hundreds of thousands of people, which spill to disk at the server's default of 4 MB.
+ROLLUP_WORK_MEM = env_str("CAMINOS_ROLLUP_WORK_MEM", "256MB")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "casework.User"

@@ -7,6 +7,7 @@ reached by that organisation under that indicator in the plan year (the calendar
 import zlib
 from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,14 +37,14 @@ def parse_period(text):
         raise ValueError(_("“%(text)s” is not a month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text}) from None
 
 
-# Per person, site, organisation and indicator: the attributes of the first activity of the month
-# (min() over 'YYYYMMDD' || value picks the first day's value without an ordered aggregate), the
-# month's quantity, and whether the organisation first reached the person under the indicator this
-# month (reporting_firstreach, kept with the activities).
+# Per department, person, site, organisation and indicator: the attributes of the first activity of
+# the month (min() over 'YYYY-MM-DD' || value, under DateStyle ISO, picks the first day's value
+# without an ordered aggregate), the month's quantity, and whether the organisation first reached the person under the
+# indicator this month (reporting_firstreach, kept with the activities).
 PER_PERSON_SQL = f"""
-SELECT a.site_id, a.organisation_id, a.indicator_id, a.person_id,
-       substr(min(to_char(a.date, 'YYYYMMDD') || a.population_type), 9) AS population_type,
-       substr(min(to_char(a.date, 'YYYYMMDD') || a.sex), 9) AS sex,
+SELECT a.admin1_id, a.site_id, a.organisation_id, a.indicator_id, a.person_id,
+       substr(min(a.date::text || a.population_type), 11) AS population_type,
+       substr(min(a.date::text || a.sex), 11) AS sex,
        {AGE_SQL.format(day="min(a.date)", born="min(a.date_of_birth)")} AS age,
        sum(a.quantity) AS quantity,
        bool_or(f.person_id IS NOT NULL) AS is_new
@@ -51,19 +52,19 @@ FROM reporting_activity a
 LEFT JOIN reporting_firstreach f
        ON f.person_id = a.person_id AND f.organisation_id = a.organisation_id AND f.indicator_id = a.indicator_id
       AND f.year = %(year)s AND f.first_date >= %(start)s AND f.first_date < %(end)s
-WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = %(admin1)s
-GROUP BY a.site_id, a.organisation_id, a.indicator_id, a.person_id
+WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = ANY(%(admin1s)s)
+GROUP BY a.admin1_id, a.site_id, a.organisation_id, a.indicator_id, a.person_id
 """
 
 INSERT_SQL = f"""
 INSERT INTO reporting_rolluprow (period, admin1_id, site_id, organisation_id, sector, indicator_id,
                                  population_type, sex, age_band, people_reached, new_people, quantity, computed_at)
-SELECT %(start)s, %(admin1)s, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
+SELECT %(start)s, p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
        {AGE_BAND_SQL.format(age="p.age")} AS age_band,
        count(*), count(*) FILTER (WHERE p.is_new), sum(p.quantity), %(now)s
 FROM ({PER_PERSON_SQL}) p
 JOIN reporting_indicator i ON i.id = p.indicator_id
-GROUP BY p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex, age_band
+GROUP BY p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex, age_band
 """
 
 
@@ -72,16 +73,31 @@ def lock_key(period, admin1_id):
 
 
 @transaction.atomic
-def compute_department(period, admin1_id):
-    """Replace one department's rows of one month. Runs of the same month and department wait for
-    each other (an advisory lock), and the old rows stay until the new ones commit with them."""
+def compute_departments(period, admin1_ids):
+    """Replace the rows of one month for the given departments, reading the month's activities once.
+    Runs that share a month and department wait for each other (advisory locks, taken in one order so
+    that two runs over overlapping sets cannot deadlock), and the old rows stay until the new ones
+    commit with them."""
     start, end = month_bounds(period)
+    admin1_ids = sorted(set(admin1_ids))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(start, admin1_id)])
-        RollupRow.objects.filter(period=start, admin1_id=admin1_id).delete()
-        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year": start.year, "admin1": admin1_id,
+        # Both groupings fit in memory as hashes instead of sorts spilled to disk; the dates are
+        # compared as ISO text. Rollup rows are derived data that a rerun rebuilds the same, so the
+        # commit need not wait for the disk flush (a crash right after loses at most this run, and
+        # never the rows it replaces half-way).
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('datestyle', 'ISO, YMD', true),"
+                       " set_config('synchronous_commit', 'off', true)", [settings.ROLLUP_WORK_MEM])
+        for admin1_id in admin1_ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(start, admin1_id)])
+        RollupRow.objects.filter(period=start, admin1_id__in=admin1_ids).delete()
+        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year": start.year, "admin1s": admin1_ids,
                                     "now": timezone.now()})
         return cursor.rowcount
+
+
+def compute_department(period, admin1_id):
+    """One department's share of a month: what one Celery task of a run computes."""
+    return compute_departments(period, [admin1_id])
 
 
 def departments_to_compute(period):
@@ -97,5 +113,6 @@ def departments_to_compute(period):
 
 
 def compute_month(period):
-    """The whole month in this process (the Celery path splits it by department instead)."""
-    return sum(compute_department(period, admin1_id) for admin1_id in departments_to_compute(period))
+    """The whole month in this process, in one pass over its activities (the Celery path splits it by
+    department instead, so that several workers share it)."""
+    return compute_departments(period, departments_to_compute(period))

@@ -201,3 +201,27 @@ def test_a_back_entered_earlier_assistance_and_its_undoing_move_the_first_reach(
     activity.remove(source_type=august.source_type, source_id=august.source_id)
     rollup.compute_month(OCTOBER)
     assert RollupRow.objects.get(period=OCTOBER).new_people == 1
+
+
+def test_the_month_in_one_pass_gives_the_rows_the_department_tasks_give(person, reach, tacna):
+    tumbes_people, tacna_people = [person() for _ in range(3)], [person(sex="male") for _ in range(2)]
+    reach(tumbes_people, "FS-01", day("2026-10-03"), quantity=2)
+    reach(tacna_people, "SH-01", day("2026-10-09"), site=tacna)
+    reach(tacna_people[:1], "SH-01", day("2026-10-30"), site=tacna, quantity=1)
+    rollup.compute_month(OCTOBER)
+    one_pass = rows()
+    RollupRow.objects.all().delete()
+    departments = rollup.departments_to_compute(OCTOBER)
+    assert len(departments) == 2
+    for admin1_id in departments:  # what the Celery chord's tasks do, one department each
+        rollup.compute_department(OCTOBER, admin1_id)
+    assert rows() == one_pass
+    assert ("TAC", "SH-01", "in_transit", "male", "18-59", 2, 2, 1) in one_pass
+
+
+def test_a_person_counts_with_the_attributes_of_their_first_assistance_of_the_month(person, reach):
+    maria = person(date_of_birth=datetime.date(2008, 10, 15))  # turns 18 during the month
+    reach(maria, "FS-01", day("2026-10-20"))
+    reach(maria, "FS-01", day("2026-10-02"))  # typed in later, given earlier
+    rollup.compute_month(OCTOBER)
+    assert RollupRow.objects.get().age_band == "12-17"
