@@ -121,6 +121,45 @@ class HouseholdSerializer(serializers.ModelSerializer):
         extra_kwargs = {"registered_at": {"required": False}, "intended_destination": {"required": False}}
 
 
+# A page of the household list, built from plain rows: model instances and DRF's field-by-field walk
+# cost more than the page's queries did (issue 2's list target). The output is the same as
+# HouseholdSerializer's (tests/casework/test_households_api.py compares the two).
+HOUSEHOLD_LIST_COLUMNS = (
+    "id", "registration_number", "organisation__code", "site__code", "population_type", "registered_at",
+    "registered_by__username", "phone", "intended_destination", "consent_given", "version", "created_at",
+    "updated_at",
+)
+MEMBER_LIST_COLUMNS = (
+    "household_id", "id", "relationship_to_head", "given_name", "family_name", "sex", "date_of_birth",
+    "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone", "specific_needs",
+    "version",
+)
+_DATETIME = serializers.DateTimeField()
+
+
+def household_list_page(rows, member_rows):
+    """Households as the API lists them, from HOUSEHOLD_LIST_COLUMNS rows and their members'
+    MEMBER_LIST_COLUMNS rows in member order. Sensitive specific needs never reach a list."""
+    members = {}
+    for (household_id, person_id, relationship, given_name, family_name, sex, born, estimated, nationality,
+         document_type, document_number, phone, needs, version) in member_rows:
+        members.setdefault(household_id, []).append({
+            "id": str(person_id), "relationship_to_head": relationship, "given_name": given_name,
+            "family_name": family_name, "sex": sex, "date_of_birth": born.isoformat() if born else None,
+            "date_of_birth_estimated": estimated, "nationality": nationality, "document_type": document_type,
+            "document_number": document_number, "phone": phone,
+            "specific_needs": [code for code in needs or () if not is_sensitive_need(code)], "version": version,
+        })
+    return [{
+        "id": str(household_id), "registration_number": number, "organisation": organisation, "site": site,
+        "population_type": population_type, "registered_at": _DATETIME.to_representation(registered_at),
+        "registered_by": registered_by, "phone": phone, "intended_destination": destination,
+        "consent_given": consent, "members": members.get(household_id, []), "version": version,
+        "created_at": _DATETIME.to_representation(created_at), "updated_at": _DATETIME.to_representation(updated_at),
+    } for (household_id, number, organisation, site, population_type, registered_at, registered_by, phone,
+           destination, consent, version, created_at, updated_at) in rows]
+
+
 class ConsentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(required=False, help_text=_(
         "Send your own id on create: a retry with the same id returns the consent the first one recorded."))

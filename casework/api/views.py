@@ -14,6 +14,8 @@ from casework.api.duplicates import DuplicateCheckSerializer, check_response
 from casework.api.accounts import OrganisationWriteSerializer, SiteWriteSerializer
 from casework.api.errors import PreconditionFailed
 from casework.api.serializers import (
+    HOUSEHOLD_LIST_COLUMNS,
+    MEMBER_LIST_COLUMNS,
     AuditEventSerializer,
     ConsentSerializer,
     HouseholdSerializer,
@@ -21,6 +23,7 @@ from casework.api.serializers import (
     LocationSerializer,
     OrganisationSerializer,
     SiteSerializer,
+    household_list_page,
 )
 from casework.errors import StaleWrite
 from casework.filters import AuditEventFilterSet, HouseholdFilterSet, IndividualFilterSet
@@ -87,9 +90,6 @@ class VersionedUpdateMixin:
         return self.respond_with(updated)
 
 
-SEARCH_COLUMNS = ("search_text", "search_vector")
-
-
 class HouseholdViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
                        mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Households with their members. A household is never deleted through the API."""
@@ -99,18 +99,18 @@ class HouseholdViewSet(VersionedUpdateMixin, mixins.CreateModelMixin, mixins.Lis
     filterset_class = HouseholdFilterSet
 
     def get_queryset(self):
-        households, members = Household.objects.all(), Individual.objects.order_by("created_at", "id")
+        households = Household.objects.visible_to(self.request.user).order_by("-registered_at", "id")
         if self.action == "list":
-            # Parsing fifty households' and their members' search vectors cost more than the query. Only
-            # for reading: a deferred instance saves only the fields it loaded, and an edit must refresh them.
-            households = households.defer(*SEARCH_COLUMNS)
-            members = members.defer(*SEARCH_COLUMNS, "match_keys")
-        return (
-            households.visible_to(self.request.user)
-            .select_related("site", "organisation", "registered_by")
-            .prefetch_related(Prefetch("members", queryset=members))
-            .order_by("-registered_at", "id")
-        )
+            return households  # list() reads plain rows
+        return households.select_related("site", "organisation", "registered_by").prefetch_related(
+            Prefetch("members", queryset=Individual.objects.order_by("created_at", "id")))
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(queryset.values_list(*HOUSEHOLD_LIST_COLUMNS))
+        member_rows = Individual.objects.filter(household_id__in=[row[0] for row in rows]).order_by(
+            "created_at", "id").values_list(*MEMBER_LIST_COLUMNS)
+        return self.get_paginated_response(household_list_page(rows, member_rows))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -308,3 +308,22 @@ def test_members_read_directly_are_shown_as_drf_fields_would_show_them(officer, 
                 generic["specific_needs"] = [code for code in generic["specific_needs"] if code != "SV-VA"]
             assert serializer.data == generic
 
+
+
+def test_the_list_shows_each_household_as_the_serializer_does_without_sensitive_needs(api_for, officer):
+    from casework.api.serializers import HouseholdSerializer
+
+    people = family(3)
+    people[1] = dict(people[1], specific_needs=["SV-VA", "DS-PM"], age_years=7)
+    people[1].pop("date_of_birth", None)
+    register(officer, members=people, phone="")
+    register(officer, members=family(2), intended_destination="Lima")
+    listed = api_for(officer).get(URL).json()["results"]
+    households = Household.objects.order_by("-registered_at", "id").prefetch_related("members")
+    expected = [HouseholdSerializer(household, context={"show_sensitive": False}).data for household in households]
+    for household in expected:
+        household["members"] = sorted(household["members"], key=lambda person: person["id"])
+    for household in listed:
+        household["members"] = sorted(household["members"], key=lambda person: person["id"])
+    assert listed == expected
+    assert ["DS-PM"] in [person["specific_needs"] for household in listed for person in household["members"]]
