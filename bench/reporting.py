@@ -80,8 +80,10 @@ def build_activities(count):
         cursor.execute("""INSERT INTO reporting_firstreach (person_id, organisation_id, indicator_id, year, first_date)
                           SELECT person_id, organisation_id, indicator_id, extract(year FROM date), min(date)
                           FROM reporting_activity GROUP BY 1, 2, 3, 4""")
-        cursor.execute("ANALYZE reporting_activity")
-        cursor.execute("ANALYZE reporting_firstreach")
+        # What autovacuum does after a bulk insert: statistics, and the visibility map that lets the
+        # rollup read first reaches from their index alone.
+        cursor.execute("VACUUM ANALYZE reporting_activity")
+        cursor.execute("VACUUM ANALYZE reporting_firstreach")
     return round(time.perf_counter() - started, 2)
 
 
