@@ -12,7 +12,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Prefetch, When
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -301,11 +301,10 @@ def update_round(*, actor, round, expected_version=None, rules=None, **fields):
 
 # --- stock ----------------------------------------------------------------------------------------
 
-def _locked_balances(organisation_id, site, commodities):
-    """The balance rows, created when missing and locked in commodity order (no deadlocks between receipts)."""
+def _lock_balances(organisation_id, site, commodities):
+    """Create the balance rows when missing and lock them, for a transfer to hold both sites' rows before
+    it changes either."""
     commodity_ids = sorted({commodity.pk for commodity in commodities})
-    if not commodity_ids:
-        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO distributions_stockbalance (organisation_id, site_id, commodity_id, quantity, updated_at) "
@@ -313,33 +312,66 @@ def _locked_balances(organisation_id, site, commodities):
             "ON CONFLICT (organisation_id, site_id, commodity_id) DO NOTHING",
             [organisation_id, site.pk, commodity_ids],
         )
-    balances = StockBalance.objects.select_for_update().filter(
-        organisation_id=organisation_id, site=site, commodity_id__in=commodity_ids
-    ).order_by("commodity_id")
-    return {balance.commodity_id: balance for balance in balances}
+        cursor.execute(
+            "SELECT id FROM distributions_stockbalance WHERE organisation_id = %s AND site_id = %s "
+            "AND commodity_id = ANY(%s) ORDER BY commodity_id FOR UPDATE",
+            [organisation_id, site.pk, commodity_ids],
+        )
+
+
+# Issuing: one statement locks the rows in commodity order (no deadlocks between receipts) and takes the
+# quantities only where enough is left; a commodity missing from RETURNING is short. The check constraint
+# stays behind it.
+TAKE_STOCK = """
+WITH locked AS MATERIALIZED (
+    SELECT id FROM distributions_stockbalance
+    WHERE organisation_id = %s AND site_id = %s AND commodity_id = ANY(%s)
+    ORDER BY commodity_id FOR UPDATE
+)
+UPDATE distributions_stockbalance AS balance
+SET quantity = balance.quantity + change.quantity, updated_at = now()
+FROM locked, unnest(%s::bigint[], %s::numeric[]) AS change(commodity_id, quantity)
+WHERE balance.id = locked.id AND balance.commodity_id = change.commodity_id
+  AND balance.quantity + change.quantity >= 0
+RETURNING balance.commodity_id
+"""
+# Adding: the row is created when missing, in commodity order too.
+ADD_STOCK = """
+INSERT INTO distributions_stockbalance (organisation_id, site_id, commodity_id, quantity, updated_at)
+SELECT %s, %s, change.commodity_id, change.quantity, now()
+FROM unnest(%s::bigint[], %s::numeric[]) AS change(commodity_id, quantity) ORDER BY change.commodity_id
+ON CONFLICT (organisation_id, site_id, commodity_id)
+DO UPDATE SET quantity = distributions_stockbalance.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
+"""
+
+
+def _change_balances(organisation_id, site, changes):
+    """Apply signed changes {commodity: quantity}, all of one sign; returns the commodities that had too
+    little left (nothing is changed then, once the caller's transaction rolls back)."""
+    ordered = sorted(changes.items(), key=lambda item: item[0].pk)
+    ids, quantities = [commodity.pk for commodity, _q in ordered], [quantity for _c, quantity in ordered]
+    with connection.cursor() as cursor:
+        if all(quantity > 0 for quantity in quantities):
+            cursor.execute(ADD_STOCK, [organisation_id, site.pk, ids, quantities])
+            return []
+        cursor.execute(TAKE_STOCK, [organisation_id, site.pk, ids, ids, quantities])
+        taken = {row[0] for row in cursor.fetchall()}
+    return [commodity for commodity in changes if commodity.pk not in taken]
 
 
 def _apply_movements(*, actor, organisation_id, site, changes, kind, errors_field, **movement_fields):
     """Apply signed changes {commodity: quantity} to the balances, refusing any that would go below zero."""
     changes = {commodity: quantity for commodity, quantity in changes.items() if commodity.tracks_stock}
-    balances = _locked_balances(organisation_id, site, changes)
-    shortages = []
-    for commodity, quantity in changes.items():
-        balance = balances[commodity.pk]
-        if balance.quantity + quantity < 0:
-            shortages.append(_(
-                "Not enough %(commodity)s at %(site)s: %(needed)s %(unit)s needed, %(left)s left. "
-                "Record the goods received first, or hand over less."
-            ) % {"commodity": commodity.display_name, "site": site.name, "needed": _quantity_text(-quantity),
-                 "left": _quantity_text(balance.quantity), "unit": commodity.get_unit_display()})
-    if shortages:
-        raise InvalidInput({errors_field: shortages})
-    if changes:
-        StockBalance.objects.filter(pk__in=[balance.pk for balance in balances.values()]).update(
-            quantity=Case(*[When(pk=balances[commodity.pk].pk, then=F("quantity") + quantity)
-                            for commodity, quantity in changes.items()], default=F("quantity")),
-            updated_at=timezone.now(),
-        )
+    short = _change_balances(organisation_id, site, changes) if changes else []
+    if short:
+        left = dict(StockBalance.objects.filter(
+            organisation_id=organisation_id, site=site, commodity__in=short).values_list("commodity_id", "quantity"))
+        raise InvalidInput({errors_field: [_(
+            "Not enough %(commodity)s at %(site)s: %(needed)s %(unit)s needed, %(left)s left. "
+            "Record the goods received first, or hand over less."
+        ) % {"commodity": commodity.display_name, "site": site.name, "needed": _quantity_text(-changes[commodity]),
+             "left": _quantity_text(left.get(commodity.pk, Decimal(0))), "unit": commodity.get_unit_display()}
+            for commodity in short]})
     movements = [
         StockMovement(organisation_id=organisation_id, site=site, commodity=commodity, kind=kind, quantity=quantity,
                       recorded_by=actor, **movement_fields)
@@ -407,7 +439,7 @@ def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", 
     if kind == "transfer":
         # Both sites' rows locked in site order, so that transfers A->B and B->A at once cannot deadlock.
         for each_site in sorted((site, to_site), key=lambda place: place.pk):
-            _locked_balances(actor.organisation_id, each_site, [commodity])
+            _lock_balances(actor.organisation_id, each_site, [commodity])
         transfer = uuid.uuid4()
         (movement,) = _apply_movements(actor=actor, organisation_id=actor.organisation_id, site=site,
                                        changes={commodity: -quantity}, kind=StockMovement.Kind.TRANSFER_OUT,
