@@ -12,14 +12,14 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import audit, normalise
 from casework.codes import PopulationType, Relationship, Role, Sex
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
-from casework.models import AuditEvent, Household, Individual, Site
+from casework.models import AuditEvent, Household, Individual, Site, User
 from distributions.models import (
     Category,
     Commodity,
@@ -507,10 +507,11 @@ def _clean_receipt(*, actor, household, round, verification_method, site, distri
     if site is None:
         site = round.site
     elif not isinstance(site, Site):
-        site = Site.objects.filter(code=str(site).upper()).first()
+        # A code names the round's site or is refused: no need to read the site it names.
+        site = round.site if str(site).upper() == round.site.code and round.site.is_active else None
     if site is None or site.pk != round.site_id:
         errors["site"] = [_("This round is distributed at %(site)s.") % {"site": round.site.name}]
-    elif actor.role not in {Role.SUPERVISOR, Role.ADMIN} and not actor.sites.filter(pk=site.pk).exists():
+    elif actor.role not in {Role.SUPERVISOR, Role.ADMIN} and not round.recorder_at_site:
         errors["site"] = [_("You are not assigned to the site %(site)s.") % {"site": site.name}]
     if verification_method not in VerificationMethod.values:
         errors["verification_method"] = [_("Say how the household was verified.")]
@@ -565,47 +566,89 @@ def _prefetched(instance, relation):
     return relation in getattr(instance, "_prefetched_objects_cache", {})
 
 
-def _household_with_members(household):
-    return Household.objects.prefetch_related("members").get(pk=household.pk)
+def _cache_related(instance, relation, objects):
+    """Make `instance.<relation>.all()` answer `objects` without a query, as prefetch_related leaves it."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = {**getattr(instance, "_prefetched_objects_cache", {}), relation: queryset}
+
+
+def household_with_members(households, pk):
+    """The household `pk` of `households` (scoped by the caller) with its members prefetched, or None.
+
+    Read through its members in one query, the household joined to each, rather than in two."""
+    members = list(Individual.objects.filter(household__in=households.filter(pk=pk)).select_related("household"))
+    if members:
+        household = members[0].household
+        for member in members:
+            member.household = household
+    else:
+        household = households.filter(pk=pk).first()
+        if household is None:
+            return None
+    _cache_related(household, "members", members)
+    return household
+
+
+def _with_rules(rounds):
+    """Rounds with their site's places and organisation, and their rules with each commodity and the id of
+    the active indicator it reports under (`indicator_pk`, None when there is none)."""
+    indicator = Indicator.objects.filter(code=OuterRef("commodity__indicator"), is_active=True).values("pk")[:1]
+    rules = EntitlementRule.objects.select_related("commodity").annotate(indicator_pk=Subquery(indicator))
+    return rounds.select_related(ROUND_PLACES, "organisation").prefetch_related(Prefetch("rules", queryset=rules))
+
+
+def rounds_for_receipts(rounds, actor):
+    """`rounds` read with all that recording a receipt by `actor` needs, the actor's assignment to the
+    round's site included; a round read otherwise is read again by record_receipt."""
+    assigned = User.sites.through.objects.filter(user_id=actor.pk, site_id=OuterRef("site_id"))
+    return _with_rules(rounds).annotate(recorder_id=Value(actor.pk), recorder_at_site=Exists(assigned))
 
 
 def _round_with_rules(round):
-    return DistributionRound.objects.select_related(ROUND_PLACES, "organisation").prefetch_related(
-        Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
-    ).get(pk=round.pk)
+    return _with_rules(DistributionRound.objects).get(pk=round.pk)
 
 
 @transaction.atomic
 def _record_receipt(*, actor, household, round, verification_method, site, distributed_at, lines, id):
     now = timezone.now()
-    if not _prefetched(round, "rules"):
-        round = _round_with_rules(round)
+    if getattr(round, "recorder_id", None) != actor.pk:
+        round = rounds_for_receipts(DistributionRound.objects, actor).get(pk=round.pk)
     if not _prefetched(household, "members"):
-        household = _household_with_members(household)
-    earlier = served_receipt(household, round)
-    if earlier is not None:
-        raise AlreadyServed(earlier)
-    if round.status != DistributionRound.Status.OPEN:
-        raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {"round": round})
-    entitlement = entitlement_for(household, round)
-    site, distributed_at, cleaned_lines = _clean_receipt(
-        actor=actor, household=household, round=round, verification_method=verification_method, site=site,
-        distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
-    )
+        household = household_with_members(Household.objects, household.pk)
+    try:
+        if round.status != DistributionRound.Status.OPEN:
+            raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {
+                "round": round})
+        entitlement = entitlement_for(household, round)
+        site, distributed_at, cleaned_lines = _clean_receipt(
+            actor=actor, household=household, round=round, verification_method=verification_method, site=site,
+            distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
+        )
+    except (InvalidInput, NotAllowed):
+        # Being served already outranks whatever else is wrong. A request without fault learns it from the
+        # unique index instead (see record_receipt), which spares every receipt this query.
+        earlier = served_receipt(household, round)
+        if earlier is not None:
+            raise AlreadyServed(earlier) from None
+        raise
     return _write_receipt(actor=actor, household=household, round=round, site=site, distributed_at=distributed_at,
                           verification_method=verification_method, lines=cleaned_lines, id=id or uuid.uuid4(),
                           now=now)
 
 
 def _write_receipt(*, actor, household, round, site, distributed_at, verification_method, lines, id, now):
-    """`household` with its members prefetched (they are counted as reached)."""
+    """`household` with its members prefetched (they are counted as reached), `round` read by _with_rules.
+    The receipt returned holds its lines."""
     receipt = Receipt(id=id, household=household, round=round, site=site, distributed_at=distributed_at,
                       handed_over_by=actor, verification_method=verification_method)
     # Inserted first: a racing second receipt waits here on the unique index and fails, holding no stock lock.
     receipt.save(force_insert=True)
-    ReceiptLine.objects.bulk_create([
+    receipt_lines = ReceiptLine.objects.bulk_create([
         ReceiptLine(receipt=receipt, commodity=commodity, quantity=quantity) for commodity, quantity in lines.items()
     ])
+    _cache_related(receipt, "lines", receipt_lines)
     _apply_movements(actor=actor, organisation_id=round.organisation_id, site=site,
                      changes={commodity: -quantity for commodity, quantity in lines.items()},
                      kind=StockMovement.Kind.ISSUED, errors_field="lines", receipt=receipt, occurred_at=distributed_at)
@@ -621,15 +664,16 @@ def _write_receipt(*, actor, household, round, site, distributed_at, verificatio
 def _record_activities(*, receipt, household, round, site, lines):
     """Every member counts as reached under the indicator of each commodity handed over (the reports count
     these rows); the quantity, and the value of cash, ride on the head of household."""
+    indicators = {rule.commodity_id: rule.indicator_pk for rule in round.rules.all()}
     by_indicator = {}
     for commodity, quantity in lines.items():
-        if commodity.indicator:
-            totals = by_indicator.setdefault(commodity.indicator, {"quantity": Decimal(0), "cash_pen": Decimal(0)})
+        indicator = indicators.get(commodity.pk)
+        if indicator is not None:
+            totals = by_indicator.setdefault(indicator, {"quantity": Decimal(0), "cash_pen": Decimal(0)})
             totals["quantity"] += quantity
             if commodity.category == Category.CASH:
                 totals["cash_pen"] += quantity
-    indicators = Indicator.objects.filter(code__in=by_indicator, is_active=True)
-    if not by_indicator or not indicators:
+    if not by_indicator:
         return
     people = sorted(household.members.all(),
                     key=lambda person: (person.relationship_to_head != Relationship.HEAD, person.created_at,
@@ -637,8 +681,7 @@ def _record_activities(*, receipt, household, round, site, lines):
     # The round's site (the receipt's too) comes with its locations up to the country: see ROUND_PLACES.
     site = round.site
     acts = []
-    for indicator in indicators:
-        totals = by_indicator[indicator.code]
+    for indicator, totals in by_indicator.items():
         cash = totals["cash_pen"] > 0
         acts.append({
             "indicator": indicator, "quantity": totals["quantity"], "cva": cash,

@@ -41,15 +41,17 @@ def record(*, source_type, source_id, people, organisation, site, indicator, dat
 @transaction.atomic(savepoint=False)  # inside the act's own transaction: no savepoint round-trips
 def record_acts(*, source_type, source_id, people, organisation, site, date, acts):
     """`record` for several indicators reached by one act (a receipt of several commodities): two queries
-    in all rather than two per indicator, which kept the receipt's latency above its target."""
+    in all rather than two per indicator, which kept the receipt's latency above its target. Each act's
+    `indicator` is an Indicator or its id."""
     admin1, admin2 = places_of(site)
     rows = []
     for act in acts:
         quantity, value_usd = Decimal(act.get("quantity", 0)), Decimal(act.get("value_usd", 0))
+        indicator_id = getattr(act["indicator"], "pk", act["indicator"])
         for index, person in enumerate(people):
             rows.append(Activity(
                 person=person, household_id=person.household_id, organisation=organisation, site=site,
-                admin1=admin1, admin2=admin2, indicator=act["indicator"], date=date,
+                admin1=admin1, admin2=admin2, indicator_id=indicator_id, date=date,
                 population_type=person.household.population_type, sex=person.sex,
                 date_of_birth=person.date_of_birth, quantity=quantity if index == 0 else 0,
                 cva=act.get("cva", False), value_usd=value_usd if index == 0 else 0,
@@ -57,7 +59,7 @@ def record_acts(*, source_type, source_id, people, organisation, site, date, act
                 source_id=str(source_id),
             ))
     Activity.objects.bulk_create(rows, ignore_conflicts=True)
-    keys = {(row.person_id, row.organisation.pk, row.indicator.pk, row.date.year) for row in rows}
+    keys = {(row.person_id, row.organisation.pk, row.indicator_id, row.date.year) for row in rows}
     _note_first_reach(keys, date)
     return len(rows)
 
