@@ -595,7 +595,9 @@ def _with_rules(rounds):
     """Rounds with their site's places and organisation, and their rules with each commodity and the id of
     the active indicator it reports under (`indicator_pk`, None when there is none)."""
     indicator = Indicator.objects.filter(code=OuterRef("commodity__indicator"), is_active=True).values("pk")[:1]
-    rules = EntitlementRule.objects.select_related("commodity").annotate(indicator_pk=Subquery(indicator))
+    # Ordered without the model's leading "round", which would join the rounds again for nothing.
+    rules = (EntitlementRule.objects.select_related("commodity").annotate(indicator_pk=Subquery(indicator))
+             .order_by("commodity__code", "id"))
     return rounds.select_related(ROUND_PLACES, "organisation").prefetch_related(Prefetch("rules", queryset=rules))
 
 

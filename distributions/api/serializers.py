@@ -139,10 +139,10 @@ class ReceiptCreateSerializer(serializers.Serializer):
 
     def validate_round(self, pk):
         user = self.context["request"].user
-        round = services.rounds_for_receipts(DistributionRound.objects.visible_to(user), user).filter(pk=pk).first()
-        if round is None:
-            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk))
-        return round
+        try:
+            return services.rounds_for_receipts(DistributionRound.objects.visible_to(user), user).get(pk=pk)
+        except DistributionRound.DoesNotExist:
+            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk)) from None
 
 
 class VoidSerializer(serializers.Serializer):
