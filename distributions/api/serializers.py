@@ -119,12 +119,12 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="Receipt")
 class ReceiptCreateSerializer(serializers.Serializer):
-    """The body of a new receipt; the household and the round come back read as the service needs them."""
-
+    # A plain serializer (no docstring: it would become the schema's description) whose household and
+    # round come back read as the service needs them, in three queries.
     id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
     household = serializers.UUIDField()
     round = serializers.UUIDField()
-    site = serializers.CharField(required=False, help_text=_("Site code. Defaults to the round's site."))
+    site = serializers.CharField(required=False, help_text=_("Defaults to the round's site."))
     distributed_at = serializers.DateTimeField(required=False)
     verification_method = serializers.ChoiceField(choices=VerificationMethod.choices)
     lines = ReceiptLineSerializer(many=True, required=False,
