@@ -1,3 +1,4 @@
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -124,9 +125,12 @@ class ReceiptCreateSerializer(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
     household = serializers.UUIDField()
     round = serializers.UUIDField()
-    site = serializers.CharField(required=False, help_text=_("Defaults to the round's site."))
-    distributed_at = serializers.DateTimeField(required=False)
-    verification_method = serializers.ChoiceField(choices=VerificationMethod.choices)
+    site = serializers.CharField(label=capfirst(_("code")), required=False,
+                                 help_text=_("Defaults to the round's site."))
+    distributed_at = serializers.DateTimeField(label=capfirst(Receipt._meta.get_field("distributed_at").verbose_name),
+                                               required=False)
+    verification_method = serializers.ChoiceField(
+        label=capfirst(Receipt._meta.get_field("verification_method").verbose_name), choices=VerificationMethod.choices)
     lines = ReceiptLineSerializer(many=True, required=False,
                                   help_text=_("What was handed over; defaults to the full entitlement."))
 
