@@ -12,14 +12,14 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, Prefetch, When
+from django.db.models import Exists, OuterRef, Prefetch, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import audit, normalise
 from casework.codes import PopulationType, Relationship, Role, Sex
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
-from casework.models import AuditEvent, Household, Individual, Site
+from casework.models import AuditEvent, Household, Individual, Site, User
 from distributions.models import (
     Category,
     Commodity,
@@ -301,11 +301,10 @@ def update_round(*, actor, round, expected_version=None, rules=None, **fields):
 
 # --- stock ----------------------------------------------------------------------------------------
 
-def _locked_balances(organisation_id, site, commodities):
-    """The balance rows, created when missing and locked in commodity order (no deadlocks between receipts)."""
+def _lock_balances(organisation_id, site, commodities):
+    """Create the balance rows when missing and lock them, for a transfer to hold both sites' rows before
+    it changes either."""
     commodity_ids = sorted({commodity.pk for commodity in commodities})
-    if not commodity_ids:
-        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO distributions_stockbalance (organisation_id, site_id, commodity_id, quantity, updated_at) "
@@ -313,33 +312,66 @@ def _locked_balances(organisation_id, site, commodities):
             "ON CONFLICT (organisation_id, site_id, commodity_id) DO NOTHING",
             [organisation_id, site.pk, commodity_ids],
         )
-    balances = StockBalance.objects.select_for_update().filter(
-        organisation_id=organisation_id, site=site, commodity_id__in=commodity_ids
-    ).order_by("commodity_id")
-    return {balance.commodity_id: balance for balance in balances}
+        cursor.execute(
+            "SELECT id FROM distributions_stockbalance WHERE organisation_id = %s AND site_id = %s "
+            "AND commodity_id = ANY(%s) ORDER BY commodity_id FOR UPDATE",
+            [organisation_id, site.pk, commodity_ids],
+        )
+
+
+# Issuing: one statement locks the rows in commodity order (no deadlocks between receipts) and takes the
+# quantities only where enough is left; a commodity missing from RETURNING is short. The check constraint
+# stays behind it.
+TAKE_STOCK = """
+WITH locked AS MATERIALIZED (
+    SELECT id FROM distributions_stockbalance
+    WHERE organisation_id = %s AND site_id = %s AND commodity_id = ANY(%s)
+    ORDER BY commodity_id FOR UPDATE
+)
+UPDATE distributions_stockbalance AS balance
+SET quantity = balance.quantity + change.quantity, updated_at = now()
+FROM locked, unnest(%s::bigint[], %s::numeric[]) AS change(commodity_id, quantity)
+WHERE balance.id = locked.id AND balance.commodity_id = change.commodity_id
+  AND balance.quantity + change.quantity >= 0
+RETURNING balance.commodity_id
+"""
+# Adding: the row is created when missing, in commodity order too.
+ADD_STOCK = """
+INSERT INTO distributions_stockbalance (organisation_id, site_id, commodity_id, quantity, updated_at)
+SELECT %s, %s, change.commodity_id, change.quantity, now()
+FROM unnest(%s::bigint[], %s::numeric[]) AS change(commodity_id, quantity) ORDER BY change.commodity_id
+ON CONFLICT (organisation_id, site_id, commodity_id)
+DO UPDATE SET quantity = distributions_stockbalance.quantity + EXCLUDED.quantity, updated_at = EXCLUDED.updated_at
+"""
+
+
+def _change_balances(organisation_id, site, changes):
+    """Apply signed changes {commodity: quantity}, all of one sign; returns the commodities that had too
+    little left (nothing is changed then, once the caller's transaction rolls back)."""
+    ordered = sorted(changes.items(), key=lambda item: item[0].pk)
+    ids, quantities = [commodity.pk for commodity, _q in ordered], [quantity for _c, quantity in ordered]
+    with connection.cursor() as cursor:
+        if all(quantity > 0 for quantity in quantities):
+            cursor.execute(ADD_STOCK, [organisation_id, site.pk, ids, quantities])
+            return []
+        cursor.execute(TAKE_STOCK, [organisation_id, site.pk, ids, ids, quantities])
+        taken = {row[0] for row in cursor.fetchall()}
+    return [commodity for commodity in changes if commodity.pk not in taken]
 
 
 def _apply_movements(*, actor, organisation_id, site, changes, kind, errors_field, **movement_fields):
     """Apply signed changes {commodity: quantity} to the balances, refusing any that would go below zero."""
     changes = {commodity: quantity for commodity, quantity in changes.items() if commodity.tracks_stock}
-    balances = _locked_balances(organisation_id, site, changes)
-    shortages = []
-    for commodity, quantity in changes.items():
-        balance = balances[commodity.pk]
-        if balance.quantity + quantity < 0:
-            shortages.append(_(
-                "Not enough %(commodity)s at %(site)s: %(needed)s %(unit)s needed, %(left)s left. "
-                "Record the goods received first, or hand over less."
-            ) % {"commodity": commodity.display_name, "site": site.name, "needed": _quantity_text(-quantity),
-                 "left": _quantity_text(balance.quantity), "unit": commodity.get_unit_display()})
-    if shortages:
-        raise InvalidInput({errors_field: shortages})
-    if changes:
-        StockBalance.objects.filter(pk__in=[balance.pk for balance in balances.values()]).update(
-            quantity=Case(*[When(pk=balances[commodity.pk].pk, then=F("quantity") + quantity)
-                            for commodity, quantity in changes.items()], default=F("quantity")),
-            updated_at=timezone.now(),
-        )
+    short = _change_balances(organisation_id, site, changes) if changes else []
+    if short:
+        left = dict(StockBalance.objects.filter(
+            organisation_id=organisation_id, site=site, commodity__in=short).values_list("commodity_id", "quantity"))
+        raise InvalidInput({errors_field: [_(
+            "Not enough %(commodity)s at %(site)s: %(needed)s %(unit)s needed, %(left)s left. "
+            "Record the goods received first, or hand over less."
+        ) % {"commodity": commodity.display_name, "site": site.name, "needed": _quantity_text(-changes[commodity]),
+             "left": _quantity_text(left.get(commodity.pk, Decimal(0))), "unit": commodity.get_unit_display()}
+            for commodity in short]})
     movements = [
         StockMovement(organisation_id=organisation_id, site=site, commodity=commodity, kind=kind, quantity=quantity,
                       recorded_by=actor, **movement_fields)
@@ -407,7 +439,7 @@ def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", 
     if kind == "transfer":
         # Both sites' rows locked in site order, so that transfers A->B and B->A at once cannot deadlock.
         for each_site in sorted((site, to_site), key=lambda place: place.pk):
-            _locked_balances(actor.organisation_id, each_site, [commodity])
+            _lock_balances(actor.organisation_id, each_site, [commodity])
         transfer = uuid.uuid4()
         (movement,) = _apply_movements(actor=actor, organisation_id=actor.organisation_id, site=site,
                                        changes={commodity: -quantity}, kind=StockMovement.Kind.TRANSFER_OUT,
@@ -475,10 +507,11 @@ def _clean_receipt(*, actor, household, round, verification_method, site, distri
     if site is None:
         site = round.site
     elif not isinstance(site, Site):
-        site = Site.objects.filter(code=str(site).upper()).first()
+        # A code names the round's site or is refused: no need to read the site it names.
+        site = round.site if str(site).upper() == round.site.code and round.site.is_active else None
     if site is None or site.pk != round.site_id:
         errors["site"] = [_("This round is distributed at %(site)s.") % {"site": round.site.name}]
-    elif actor.role not in {Role.SUPERVISOR, Role.ADMIN} and not actor.sites.filter(pk=site.pk).exists():
+    elif actor.role not in {Role.SUPERVISOR, Role.ADMIN} and not round.recorder_at_site:
         errors["site"] = [_("You are not assigned to the site %(site)s.") % {"site": site.name}]
     if verification_method not in VerificationMethod.values:
         errors["verification_method"] = [_("Say how the household was verified.")]
@@ -533,47 +566,91 @@ def _prefetched(instance, relation):
     return relation in getattr(instance, "_prefetched_objects_cache", {})
 
 
-def _household_with_members(household):
-    return Household.objects.prefetch_related("members").get(pk=household.pk)
+def _cache_related(instance, relation, objects):
+    """Make `instance.<relation>.all()` answer `objects` without a query, as prefetch_related leaves it."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = {**getattr(instance, "_prefetched_objects_cache", {}), relation: queryset}
+
+
+def household_with_members(households, pk):
+    """The household `pk` of `households` (scoped by the caller) with its members prefetched, or None.
+
+    Read through its members in one query, the household joined to each, rather than in two."""
+    members = list(Individual.objects.filter(household__in=households.filter(pk=pk)).select_related("household"))
+    if members:
+        household = members[0].household
+        for member in members:
+            member.household = household
+    else:
+        household = households.filter(pk=pk).first()
+        if household is None:
+            return None
+    _cache_related(household, "members", members)
+    return household
+
+
+def _with_rules(rounds):
+    """Rounds with their site's places and organisation, and their rules with each commodity and the id of
+    the active indicator it reports under (`indicator_pk`, None when there is none)."""
+    indicator = Indicator.objects.filter(code=OuterRef("commodity__indicator"), is_active=True).values("pk")[:1]
+    # Ordered without the model's leading "round", which would join the rounds again for nothing.
+    rules = (EntitlementRule.objects.select_related("commodity").annotate(indicator_pk=Subquery(indicator))
+             .order_by("commodity__code", "id"))
+    return rounds.select_related(ROUND_PLACES, "organisation").prefetch_related(Prefetch("rules", queryset=rules))
+
+
+def rounds_for_receipts(rounds, actor):
+    """`rounds` read with all that recording a receipt by `actor` needs, the actor's assignment to the
+    round's site included; a round read otherwise is read again by record_receipt."""
+    assigned = User.sites.through.objects.filter(user_id=actor.pk, site_id=OuterRef("site_id"))
+    return _with_rules(rounds).annotate(recorder_id=Value(actor.pk), recorder_at_site=Exists(assigned))
 
 
 def _round_with_rules(round):
-    return DistributionRound.objects.select_related(ROUND_PLACES, "organisation").prefetch_related(
-        Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
-    ).get(pk=round.pk)
+    return _with_rules(DistributionRound.objects).get(pk=round.pk)
 
 
 @transaction.atomic
 def _record_receipt(*, actor, household, round, verification_method, site, distributed_at, lines, id):
     now = timezone.now()
-    if not _prefetched(round, "rules"):
-        round = _round_with_rules(round)
+    if getattr(round, "recorder_id", None) != actor.pk:
+        round = rounds_for_receipts(DistributionRound.objects, actor).get(pk=round.pk)
     if not _prefetched(household, "members"):
-        household = _household_with_members(household)
-    earlier = served_receipt(household, round)
-    if earlier is not None:
-        raise AlreadyServed(earlier)
-    if round.status != DistributionRound.Status.OPEN:
-        raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {"round": round})
-    entitlement = entitlement_for(household, round)
-    site, distributed_at, cleaned_lines = _clean_receipt(
-        actor=actor, household=household, round=round, verification_method=verification_method, site=site,
-        distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
-    )
+        household = household_with_members(Household.objects, household.pk)
+    try:
+        if round.status != DistributionRound.Status.OPEN:
+            raise NotAllowed(_("The round “%(round)s” is not open: receipts cannot be recorded.") % {
+                "round": round})
+        entitlement = entitlement_for(household, round)
+        site, distributed_at, cleaned_lines = _clean_receipt(
+            actor=actor, household=household, round=round, verification_method=verification_method, site=site,
+            distributed_at=distributed_at, lines=lines, now=now, entitlement=entitlement,
+        )
+    except (InvalidInput, NotAllowed):
+        # Being served already outranks whatever else is wrong. A request without fault learns it from the
+        # unique index instead (see record_receipt), which spares every receipt this query.
+        earlier = served_receipt(household, round)
+        if earlier is not None:
+            raise AlreadyServed(earlier) from None
+        raise
     return _write_receipt(actor=actor, household=household, round=round, site=site, distributed_at=distributed_at,
                           verification_method=verification_method, lines=cleaned_lines, id=id or uuid.uuid4(),
                           now=now)
 
 
 def _write_receipt(*, actor, household, round, site, distributed_at, verification_method, lines, id, now):
-    """`household` with its members prefetched (they are counted as reached)."""
+    """`household` with its members prefetched (they are counted as reached), `round` read by _with_rules.
+    The receipt returned holds its lines."""
     receipt = Receipt(id=id, household=household, round=round, site=site, distributed_at=distributed_at,
                       handed_over_by=actor, verification_method=verification_method)
     # Inserted first: a racing second receipt waits here on the unique index and fails, holding no stock lock.
     receipt.save(force_insert=True)
-    ReceiptLine.objects.bulk_create([
+    receipt_lines = ReceiptLine.objects.bulk_create([
         ReceiptLine(receipt=receipt, commodity=commodity, quantity=quantity) for commodity, quantity in lines.items()
     ])
+    _cache_related(receipt, "lines", receipt_lines)
     _apply_movements(actor=actor, organisation_id=round.organisation_id, site=site,
                      changes={commodity: -quantity for commodity, quantity in lines.items()},
                      kind=StockMovement.Kind.ISSUED, errors_field="lines", receipt=receipt, occurred_at=distributed_at)
@@ -589,15 +666,16 @@ def _write_receipt(*, actor, household, round, site, distributed_at, verificatio
 def _record_activities(*, receipt, household, round, site, lines):
     """Every member counts as reached under the indicator of each commodity handed over (the reports count
     these rows); the quantity, and the value of cash, ride on the head of household."""
+    indicators = {rule.commodity_id: rule.indicator_pk for rule in round.rules.all()}
     by_indicator = {}
     for commodity, quantity in lines.items():
-        if commodity.indicator:
-            totals = by_indicator.setdefault(commodity.indicator, {"quantity": Decimal(0), "cash_pen": Decimal(0)})
+        indicator = indicators.get(commodity.pk)
+        if indicator is not None:
+            totals = by_indicator.setdefault(indicator, {"quantity": Decimal(0), "cash_pen": Decimal(0)})
             totals["quantity"] += quantity
             if commodity.category == Category.CASH:
                 totals["cash_pen"] += quantity
-    indicators = Indicator.objects.filter(code__in=by_indicator, is_active=True)
-    if not by_indicator or not indicators:
+    if not by_indicator:
         return
     people = sorted(household.members.all(),
                     key=lambda person: (person.relationship_to_head != Relationship.HEAD, person.created_at,
@@ -605,8 +683,7 @@ def _record_activities(*, receipt, household, round, site, lines):
     # The round's site (the receipt's too) comes with its locations up to the country: see ROUND_PLACES.
     site = round.site
     acts = []
-    for indicator in indicators:
-        totals = by_indicator[indicator.code]
+    for indicator, totals in by_indicator.items():
         cash = totals["cash_pen"] > 0
         acts.append({
             "indicator": indicator, "quantity": totals["quantity"], "cva": cash,

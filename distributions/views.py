@@ -30,7 +30,6 @@ from distributions.forms import (
 from distributions.models import (
     Commodity,
     DistributionRound,
-    EntitlementRule,
     Receipt,
     StockBalance,
     StockMovement,
@@ -45,11 +44,8 @@ def require(user, resource, action):
 
 
 def visible_round(user, pk):
-    return get_object_or_404(
-        DistributionRound.objects.visible_to(user).select_related(services.ROUND_PLACES, "organisation")
-        .prefetch_related(Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))),
-        pk=pk,
-    )
+    # Read as the table records receipts with it, so that recording need not read it again.
+    return get_object_or_404(services.rounds_for_receipts(DistributionRound.objects.visible_to(user), user), pk=pk)
 
 
 def _add_errors(form, invalid):

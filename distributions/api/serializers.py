@@ -1,9 +1,11 @@
-from django.db.models import Prefetch
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from casework.codes import PopulationType
 from casework.models import Household, Site
+from distributions import services
 from distributions.models import (
     Commodity,
     DistributionRound,
@@ -12,8 +14,12 @@ from distributions.models import (
     ReceiptLine,
     StockBalance,
     StockMovement,
+    VerificationMethod,
 )
-from distributions.services import ROUND_PLACES
+
+# Read-only uses of DRF's own field and message, for answers like the ones it would give.
+DATETIME = serializers.DateTimeField()
+DOES_NOT_EXIST = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
 
 
 class CommoditySerializer(serializers.ModelSerializer):
@@ -84,14 +90,9 @@ class ReceiptLineSerializer(serializers.ModelSerializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
-    round = serializers.PrimaryKeyRelatedField(queryset=DistributionRound.objects.none())
-    site = serializers.SlugRelatedField(slug_field="code", queryset=Site.objects.filter(is_active=True),
-                                        required=False, help_text=_("Defaults to the round's site."))
     registration_number = serializers.CharField(source="household.registration_number", read_only=True)
-    lines = ReceiptLineSerializer(many=True, required=False,
-                                  help_text=_("What was handed over; defaults to the full entitlement."))
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lines = ReceiptLineSerializer(many=True, read_only=True)
     handed_over_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -99,20 +100,53 @@ class ReceiptSerializer(serializers.ModelSerializer):
         model = Receipt
         fields = ["id", "household", "registration_number", "round", "site", "distributed_at", "handed_over_by",
                   "verification_method", "lines", "voided_at", "voided_by", "void_reason", "created_at"]
-        read_only_fields = ["voided_at", "void_reason", "created_at"]
-        extra_kwargs = {"distributed_at": {"required": False}}
-        validators = []
+        read_only_fields = fields
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Fetched with what the entitlement needs, so that the service need not read them again.
-            user = request.user
-            self.fields["household"].queryset = Household.objects.visible_to(user).prefetch_related("members")
-            rules = Prefetch("rules", queryset=EntitlementRule.objects.select_related("commodity"))
-            self.fields["round"].queryset = (DistributionRound.objects.visible_to(user)
-                                             .select_related(ROUND_PLACES, "organisation").prefetch_related(rules))
+    def to_representation(self, receipt):
+        # Written out rather than built from the fields: a receipt is answered at every table of a
+        # distribution, and the fields cost more than the receipt's own queries. Give it `with_details()`.
+        return {
+            "id": str(receipt.pk), "household": str(receipt.household_id),
+            "registration_number": receipt.household.registration_number, "round": str(receipt.round_id),
+            "site": receipt.site.code, "distributed_at": DATETIME.to_representation(receipt.distributed_at),
+            "handed_over_by": receipt.handed_over_by.username, "verification_method": receipt.verification_method,
+            "lines": [{"commodity": line.commodity.code, "quantity": f"{line.quantity:.2f}"}
+                      for line in sorted(receipt.lines.all(), key=lambda line: line.commodity.code)],
+            "voided_at": DATETIME.to_representation(receipt.voided_at),
+            "voided_by": receipt.voided_by.username if receipt.voided_by_id else None,
+            "void_reason": receipt.void_reason, "created_at": DATETIME.to_representation(receipt.created_at),
+        }
+
+
+@extend_schema_serializer(component_name="Receipt")
+class ReceiptCreateSerializer(serializers.Serializer):
+    # A plain serializer (no docstring: it would become the schema's description) whose household and
+    # round come back read as the service needs them, in three queries.
+    id = serializers.UUIDField(required=False, help_text=_("Send your own id so that a retried create is safe."))
+    household = serializers.UUIDField()
+    round = serializers.UUIDField()
+    site = serializers.CharField(label=capfirst(_("code")), required=False,
+                                 help_text=_("Defaults to the round's site."))
+    distributed_at = serializers.DateTimeField(label=capfirst(Receipt._meta.get_field("distributed_at").verbose_name),
+                                               required=False)
+    verification_method = serializers.ChoiceField(
+        label=capfirst(Receipt._meta.get_field("verification_method").verbose_name), choices=VerificationMethod.choices)
+    lines = ReceiptLineSerializer(many=True, required=False,
+                                  help_text=_("What was handed over; defaults to the full entitlement."))
+
+    def validate_household(self, pk):
+        user = self.context["request"].user
+        household = services.household_with_members(Household.objects.visible_to(user), pk)
+        if household is None:
+            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk))
+        return household
+
+    def validate_round(self, pk):
+        user = self.context["request"].user
+        try:
+            return services.rounds_for_receipts(DistributionRound.objects.visible_to(user), user).get(pk=pk)
+        except DistributionRound.DoesNotExist:
+            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk)) from None
 
 
 class VoidSerializer(serializers.Serializer):

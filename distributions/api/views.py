@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from distributions import exports, services
 from distributions.api.serializers import (
     CommoditySerializer,
     EntitlementSerializer,
+    ReceiptCreateSerializer,
     ReceiptSerializer,
     RoundSerializer,
     StockBalanceSerializer,
@@ -28,7 +29,6 @@ from distributions.models import (
     DistributionRound,
     EntitlementRule,
     Receipt,
-    ReceiptLine,
     StockBalance,
     StockMovement,
 )
@@ -177,20 +177,21 @@ class ReceiptViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
         audit.record_viewed(request.user, receipt)
         return Response(self.get_serializer(receipt).data)
 
-    @extend_schema(responses={201: ReceiptSerializer, 200: ReceiptSerializer, 409: CONFLICT})
+    @extend_schema(request=ReceiptCreateSerializer,
+                   responses={201: ReceiptSerializer, 200: ReceiptSerializer, 409: CONFLICT})
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        body = ReceiptCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         if "lines" in data:
             data["lines"] = [dict(line) for line in data["lines"]]
         try:
             receipt, created = services.record_receipt(actor=request.user, **data)
         except services.AlreadyServed as refusal:
             return already_served_response(refusal)
-        # The service's receipt already holds its household, round, site and officer: only its lines are read.
-        prefetch_related_objects([receipt], Prefetch("lines", queryset=ReceiptLine.objects.select_related(
-            "commodity").order_by("commodity__code")))
+        if not created:
+            receipt = Receipt.objects.with_details().get(pk=receipt.pk)
+        # A new receipt comes back holding its household, round, site, officer and lines: nothing is read.
         return Response(self.get_serializer(receipt).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

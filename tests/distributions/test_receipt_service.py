@@ -98,6 +98,20 @@ def test_a_receipt_that_would_take_stock_below_zero_is_refused_with_what_is_left
     assert not StockMovement.objects.filter(kind="issued").exists()
 
 
+
+def test_every_short_commodity_is_named_and_what_was_enough_is_left_untouched(officer, supervisor, tumbes,
+                                                                             tumbes_round):
+    add_stock(supervisor, tumbes, food_basket=10, drinking_water=5)  # no hygiene kit ever received
+    household = register(officer)
+    with pytest.raises(InvalidInput) as refused:
+        record(officer, household, tumbes_round)
+    messages = refused.value.errors["lines"]
+    assert len(messages) == 2
+    assert any("Hygiene kit" in message and ", 0 left" in message for message in messages)
+    assert any("80 litre needed, 5 left" in message for message in messages)
+    assert (balance(tumbes, "food_basket"), balance(tumbes, "drinking_water")) == (10, 5)
+    assert not StockMovement.objects.filter(kind="issued").exists()
+
 def test_cash_has_no_stock_to_run_out(officer, supervisor, tumbes):
     round = make_round(supervisor, tumbes, rules=[{"commodity": "cash_cbi", "per": "member", "quantity": 100}])
     receipt = record(officer, register(officer), round)

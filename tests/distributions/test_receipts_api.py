@@ -148,3 +148,36 @@ def test_the_list_query_count_does_not_grow_with_the_page(api_for, officer, tumb
     with django_assert_num_queries(4):
         response = client.get(URL)
     assert response.json()["count"] == receipts
+
+
+def test_recording_a_receipt_takes_twelve_queries(api_for, officer, tumbes_round, stocked,
+                                                             django_assert_num_queries):
+    client = api_for(officer)
+    client.post(URL, body(register(officer), tumbes_round), format="json")  # the token's last use is noted once
+    household = register(officer)
+    # token and user; household with members; round; rules; savepoint; receipt; lines; stock; movements;
+    # audit; activities with first reach; release
+    with django_assert_num_queries(12):
+        response = client.post(URL, body(household, tumbes_round), format="json")
+    assert response.status_code == 201
+    assert response.json() == client.get(f"{URL}{response.json()['id']}/").json()
+
+
+def test_a_second_receipt_with_errors_still_answers_409(api_for, officer, tumbes_round, stocked):
+    household = register(officer)
+    first = api_for(officer).post(URL, body(household, tumbes_round), format="json").json()
+    response = api_for(officer).post(URL, body(household, tumbes_round, lines=[{"commodity": "food_basket",
+                                                                                "quantity": 9}]), format="json")
+    assert response.status_code == 409 and response.json()["receipt"] == first["id"]
+
+
+def test_the_site_must_be_the_rounds(api_for, officer, tumbes_round, stocked):
+    response = api_for(officer).post(URL, body(register(officer), tumbes_round, site="TAC"), format="json",
+                                     HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "distributed at" in response.json()["site"][0]
+    assert not Receipt.objects.exists()
+
+
+def test_a_round_out_of_scope_is_not_found(api_for, officer, outsider, supervisor, tumbes_round, stocked):
+    response = api_for(outsider).post(URL, body(register(outsider), tumbes_round), format="json")
+    assert response.status_code == 400 and "round" in response.json()

@@ -225,3 +225,21 @@ def test_a_person_counts_with_the_attributes_of_their_first_assistance_of_the_mo
     reach(maria, "FS-01", day("2026-10-02"))  # typed in later, given earlier
     rollup.compute_month(OCTOBER)
     assert RollupRow.objects.get().age_band == "12-17"
+
+
+def test_recording_the_same_act_again_changes_nothing(person, officer, indicator):
+    from reporting import activity
+    from reporting.models import FirstReach
+
+    maria, jose = person(), person()
+    people = [maria, jose]
+    acts = [{"indicator": indicator("FS-01"), "quantity": 2},
+            {"indicator": indicator("WASH-01").pk, "quantity": "80", "cva": False}]
+    for _attempt in range(2):  # a retried request, a rerun task
+        activity.record_acts(source_type="test", source_id="retried", people=people,
+                             organisation=maria.household.organisation, site=maria.household.site,
+                             date=day("2026-10-05"), acts=acts)
+    assert sorted(Activity.objects.values_list("person_id", "indicator__code", "quantity")) == sorted([
+        (maria.pk, "FS-01", 2), (jose.pk, "FS-01", 0), (maria.pk, "WASH-01", 80), (jose.pk, "WASH-01", 0)])
+    assert set(FirstReach.objects.values_list("person_id", "indicator__code", "first_date")) == {
+        (who.pk, code, day("2026-10-05")) for who in people for code in ("FS-01", "WASH-01")}
