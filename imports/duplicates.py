@@ -55,66 +55,78 @@ def _name(person):
     return " ".join(part for part in (person.given_name, person.family_name) if part)
 
 
-def _registry_rows(people):
-    """Registry people of every organisation sharing a lookup key with any of these people, with their
-    keys: two queries."""
-    keys = sorted({key for person in people for key in dedupe.lookup_keys(person)})
+class _Registered:
+    """What a flag says of a registered person found for a batch: plain slots, one per row fetched."""
+    __slots__ = ("pk", "household_id", "registration_number", "organisation_id", "site", "name")
+
+    def __init__(self, pk, household_id, registration_number, organisation_id, site, name):
+        self.pk, self.household_id, self.registration_number = pk, household_id, registration_number
+        self.organisation_id, self.site, self.name = organisation_id, site, name
+
+
+def _registry_rows(keys):
+    """Registry people of every organisation sharing any of these lookup keys, as (pk, Person,
+    _Registered, their keys): one query."""
     if not keys:
         return []
-    columns = ("id", "household_id", "given_name", "family_name", "sex", "date_of_birth",
-               "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone")
-    people = Individual._meta.db_table
+    people, households = Individual._meta.db_table, Household._meta.db_table
     # One key at a time against the key index: with thousands of keys in one `&&` the planner expects
-    # every row to match and reads the whole table, comparing each row with every key (seconds per chunk).
-    # The rows are then read by id, a list whose length the planner knows.
+    # every row to match and reads the whole table. It expects as many from the key lookups too, so it
+    # would join them to the people and households by reading both tables whole; the lateral subquery
+    # (OFFSET 0 keeps it one) makes those primary-key lookups. The keys go as one string because binding
+    # thousands of array items costs more than the query; they are letters, digits and colons.
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            SELECT DISTINCT near.id FROM unnest(%s::varchar[]) AS wanted(key)
-            JOIN {people} near ON near.match_keys @> ARRAY[wanted.key]""", [keys])
-        ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return []
-        cursor.execute(f"""
-            SELECT {", ".join(f"person.{column}" for column in columns)},
-                   household.id, household.phone, household.organisation_id, household.registration_number,
-                   site.code, person.match_keys
-            FROM {people} person
-            JOIN {Household._meta.db_table} household ON household.id = person.household_id
-            JOIN casework_site site ON site.id = household.site_id
-            WHERE person.id = ANY(%s::uuid[]) AND person.anonymised_at IS NULL""", [ids])
+            WITH found AS MATERIALIZED (
+                SELECT DISTINCT near.id FROM unnest(string_to_array(%s, ',')) AS wanted(key)
+                JOIN {people} near ON near.match_keys @> ARRAY[wanted.key]::varchar[])
+            SELECT registered.* FROM found CROSS JOIN LATERAL (
+                SELECT person.id, person.given_name, person.family_name, person.sex, person.date_of_birth,
+                       person.date_of_birth_estimated, person.nationality, person.document_type,
+                       person.document_number, person.phone, person.match_keys, household.id, household.phone,
+                       household.organisation_id, household.registration_number, site.code
+                FROM {people} person
+                JOIN {households} household ON household.id = person.household_id
+                JOIN casework_site site ON site.id = household.site_id
+                WHERE person.id = found.id AND person.anonymised_at IS NULL OFFSET 0) AS registered""",
+            [",".join(keys)])
         found = cursor.fetchall()
-    width = len(columns)
-    return [(dedupe.BlockRow(*row[:width], household=dedupe.BlockHousehold(*row[width:width + 4])),
-             row[width + 4], set(row[width + 5])) for row in found]
+    rows = []
+    for (pk, given, family, sex, born, estimated, nationality, document_type, document_number, phone, keys,
+         household_id, household_phone, organisation_id, registration_number, site) in found:
+        person = dedupe.Person(given_name=given, family_name=family, sex=sex, date_of_birth=born,
+                               date_of_birth_estimated=estimated, nationality=nationality,
+                               document_type=document_type, document_number=document_number,
+                               phone=phone or household_phone)
+        rows.append((pk, person, _Registered(pk, household_id, registration_number, organisation_id, site,
+                                             _name(person)), keys))
+    return rows
 
 
 def _registry_flags(chunk, organisation_id):
-    """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person)."""
-    registry = _registry_rows([person for _row, _index, person in chunk])
+    """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person,
+    lookup keys)."""
     by_key = {}
-    for entry in registry:
-        for key in entry[2]:
+    for entry in _registry_rows(sorted({key for *_found, lookup in chunk for key in lookup})):
+        for key in entry[3]:
             by_key.setdefault(key, []).append(entry)
     flags = {}
-    for row, index, person in chunk:
-        near, sites, elsewhere = {}, {}, set()
-        for key in dedupe.lookup_keys(person):
-            for block_row, site, _keys in by_key.get(key, ()):
-                near.setdefault(block_row.pk, block_row)
-                sites[block_row.pk] = site
-        mine = [block_row for block_row in near.values() if block_row.household.organisation_id == organisation_id]
-        others = [block_row for block_row in near.values() if block_row.household.organisation_id != organisation_id]
+    for row, index, person, lookup in chunk:
+        near = {}
+        for key in lookup:
+            for entry in by_key.get(key, ()):
+                near.setdefault(entry[0], entry)
+        mine = [entry for entry in near.values() if entry[2].organisation_id == organisation_id]
+        others = [entry for entry in near.values() if entry[2].organisation_id != organisation_id]
         found = []
-        for candidate in dedupe.rank(person, mine[:dedupe.MAX_BLOCK_ROWS], limit=MAX_FLAGS_PER_PERSON,
-                                     records=False):
-            match = candidate.individual
-            found.append({"member": index, "kind": "registry", "individual": str(match.pk),
-                          "household": str(match.household_id),
-                          "registration_number": match.household.registration_number,
-                          "site": sites[match.pk], "name": _name(match), "score": candidate.score,
-                          "reasons": _reasons(candidate.reasons)})
-        elsewhere = len(dedupe.rank(person, others[:dedupe.MAX_BLOCK_ROWS], limit=dedupe.MAX_BLOCK_ROWS,
-                                    records=False))
+        for (_pk, match, registered, _keys), value, reasons in dedupe.rank_people(
+                person, mine[:dedupe.MAX_BLOCK_ROWS], limit=MAX_FLAGS_PER_PERSON):
+            found.append({"member": index, "kind": "registry", "individual": str(registered.pk),
+                          "household": str(registered.household_id),
+                          "registration_number": registered.registration_number,
+                          "site": registered.site, "name": registered.name, "score": value,
+                          "reasons": _reasons(reasons)})
+        elsewhere = len(dedupe.rank_people(person, others[:dedupe.MAX_BLOCK_ROWS], limit=dedupe.MAX_BLOCK_ROWS))
         if elsewhere:
             # Who they are is the other organisation's; that they exist is for the supervisor to know.
             found.append({"member": index, "kind": "elsewhere", "count": elsewhere})
@@ -129,13 +141,13 @@ class _BatchIndex:
     def __init__(self):
         self.by_key = {}
 
-    def add(self, row, index, person):
-        for key in dedupe.blocking_keys(person):
+    def add(self, row, index, person, keys):
+        for key in keys:
             self.by_key.setdefault(key, []).append((row, index, person))
 
-    def near(self, row, person):
+    def near(self, row, lookup):
         seen = {}
-        for key in dedupe.lookup_keys(person):
+        for key in lookup:
             for other_row, other_index, other in self.by_key.get(key, ()):
                 if other_row.pk != row.pk:
                     seen.setdefault((other_row.pk, other_index), (other_row, other_index, other))
@@ -152,8 +164,11 @@ def _pair_flags(row, index, person, other_row, other_index, other, threshold):
              "other_member": index, "name": _name(person), "score": value, "reasons": _reasons(reasons)})
 
 
-def _keys_of(people):
-    return sorted({key for _index, person in people for key in dedupe.blocking_keys(person)})
+def _keyed(people):
+    """(index, Person, blocking keys, lookup keys) of each person, each computed once, and the row's
+    match keys."""
+    keyed = [(index, person, dedupe.blocking_keys(person), dedupe.lookup_keys(person)) for index, person in people]
+    return keyed, sorted({key for _index, _person, blocking, _lookup in keyed for key in blocking})
 
 
 class _RowRef:
@@ -181,10 +196,9 @@ class BatchFlagger:
         everyone = []
         for row in rows:
             row.duplicates = []
-            people = people_of(row)
-            row.match_keys = _keys_of(people)
-            for member_index, person in people:
-                for other_row, other_index, other in self.index.near(row, person):
+            people, row.match_keys = _keyed(people_of(row))
+            for member_index, person, blocking, lookup in people:
+                for other_row, other_index, other in self.index.near(row, lookup):
                     pair = _pair_flags(row, member_index, person, other_row, other_index, other, self.threshold)
                     if pair:
                         row.duplicates.append(pair[0])
@@ -192,8 +206,8 @@ class BatchFlagger:
                             current[other_row.pk].duplicates.append(pair[1])
                         else:
                             self.late.setdefault(other_row.pk, []).append(pair[1])
-                self.index.add(_RowRef(row), member_index, person)
-                everyone.append((row, member_index, person))
+                self.index.add(_RowRef(row), member_index, person, blocking)
+                everyone.append((row, member_index, person, lookup))
         for start in range(0, len(everyone), CHUNK):
             for (row_id, _member), found in _registry_flags(everyone[start:start + CHUNK],
                                                             self.organisation_id).items():
@@ -229,10 +243,9 @@ def flag_row(row, *, organisation_id, threshold=None):
     the other rows' flags pointing at it are rewritten to match. Saves the other rows; the caller saves
     this one."""
     threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
-    people = people_of(row)
-    row.match_keys = _keys_of(people)
+    people, row.match_keys = _keyed(people_of(row))
     row.duplicates = []
-    lookup = sorted({key for _index, person in people for key in dedupe.lookup_keys(person)})
+    lookup = sorted({key for *_person, keys in people for key in keys})
     pointing = StagedRow.objects.filter(batch_id=row.batch_id, duplicates__contains=[{"row_id": str(row.pk)}])
     near = StagedRow.objects.filter(batch_id=row.batch_id, dropped=False, match_keys__overlap=lookup or ["-"])
     others = {other.pk: other for other in [*pointing, *near] if other.pk != row.pk}
@@ -243,15 +256,16 @@ def flag_row(row, *, organisation_id, threshold=None):
         for other in others.values():
             if not other.dropped:
                 for other_index, person in people_of(other):
-                    index.add(other, other_index, person)
-        for member_index, person in people:
-            for other_row, other_index, other in index.near(row, person):
+                    index.add(other, other_index, person, dedupe.blocking_keys(person))
+        for member_index, person, _blocking, keys in people:
+            for other_row, other_index, other in index.near(row, keys):
                 pair = _pair_flags(row, member_index, person, other_row, other_index, other, threshold)
                 if pair:
                     row.duplicates.append(pair[0])
                     other_row.duplicates.append(pair[1])
         for (_row_id, _member), found in _registry_flags(
-                [(row, member_index, person) for member_index, person in people], organisation_id).items():
+                [(row, member_index, person, keys) for member_index, person, _blocking, keys in people],
+                organisation_id).items():
             row.duplicates.extend(found)
     for flags_of in [row, *others.values()]:
         flags_of.duplicates.sort(key=_flag_order)
