@@ -19,10 +19,7 @@ CHUNK = 500
 MAX_FLAGS_PER_PERSON = 3
 
 
-def _person(raw, household_phone):
-    from imports.services import prepare_member
-
-    member, _errors = prepare_member(raw)
+def _person(member, household_phone):
     born, estimated = member.get("date_of_birth"), member.get("date_of_birth_estimated", False)
     if born is None and member.get("age_years") is not None:
         try:
@@ -36,12 +33,17 @@ def _person(raw, household_phone):
         phone=member["phone"] or household_phone)
 
 
-def people_of(row):
-    """[(index in the row's members, Person)] for the members who give enough to be compared."""
+def people_of(row, members=None):
+    """[(index in the row's members, Person)] for the members who give enough to be compared.
+    `members` are the row's members as imports.services.prepare_member gives them, when at hand."""
+    from imports.services import prepare_member
+
+    if members is None:
+        members = [prepare_member(raw)[0] for raw in row.data.get("members", [])]
     phone = str(row.data.get("household", {}).get("phone") or "")
     people = []
-    for index, raw in enumerate(row.data.get("members", [])):
-        person = _person(raw, phone)
+    for index, member in enumerate(members):
+        person = _person(member, phone)
         if person.given_name or person.family_name or person.document_number:
             people.append((index, person))
     return people
@@ -190,13 +192,14 @@ class BatchFlagger:
         self.index = _BatchIndex()
         self.late = {}
 
-    def flag(self, rows):
-        """Set `duplicates` and `match_keys` on a chunk of kept rows, in memory."""
+    def flag(self, rows, members=None):
+        """Set `duplicates` and `match_keys` on a chunk of kept rows, in memory. `members` may give
+        {row id: the row's prepared members}."""
         current = {row.pk: row for row in rows}
         everyone = []
         for row in rows:
             row.duplicates = []
-            people, row.match_keys = _keyed(people_of(row))
+            people, row.match_keys = _keyed(people_of(row, None if members is None else members[row.pk]))
             for member_index, person, blocking, lookup in people:
                 for other_row, other_index, other in self.index.near(row, lookup):
                     pair = _pair_flags(row, member_index, person, other_row, other_index, other, self.threshold)
