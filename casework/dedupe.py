@@ -97,6 +97,7 @@ def name_words(text):
                  if word not in {"de", "del", "la", "las", "los", "y"})
 
 
+@lru_cache(maxsize=200_000)
 def document_digits(raw):
     """'V-12.345.678' and '12345678' are one cédula: compare the digits when there are enough of them."""
     digits = re.sub(r"\D", "", raw or "")
@@ -236,8 +237,9 @@ def score(a, b):
         elif a.document_type == b.document_type:
             # Two different numbers of the same kind of document: most likely two people.
             total -= 30
-    phone_a, phone_b = phone_key(a.phone), phone_key(b.phone)
-    if phone_a and phone_a == phone_b:
+    # Parsing is the slow part; a person without a phone needs no parse of the other's.
+    phone_a = phone_key(a.phone)
+    if phone_a and phone_a == phone_key(b.phone):
         reasons.append(Reason("phone_same", _("same phone")))
         total += 8
     return max(0, min(100, round(total))), reasons
@@ -368,14 +370,21 @@ def visible_rows(rows, user):
     return [row for row in rows if row.household_id in visible]
 
 
+def _cannot_reach(person, other, threshold):
+    """True when the pair cannot score the threshold whatever its names: birth dates that disagree and
+    different documents. Scoring is the costly part of a check, and most of a block fails here."""
+    if threshold <= BEST_WITHOUT_BIRTH or _birth_similarity(person, other)[0] != 0:
+        return False
+    digits = document_digits(person.document_number)
+    return not (digits and digits == document_digits(other.document_number))
+
+
 def rank(person, rows, *, threshold=None, limit=10, records=True):
     """The rows scoring at least the threshold, best first; `records` gives each its full Individual."""
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     found = []
-    digits = document_digits(person.document_number)
     for individual in rows:
-        if threshold > BEST_WITHOUT_BIRTH and _birth_similarity(person, individual)[0] == 0 and not (
-                digits and digits == document_digits(individual.document_number)):
+        if _cannot_reach(person, individual, threshold):
             continue
         value, reasons = score(person, Person.from_individual(individual, individual.household.phone))
         if value >= threshold:
@@ -383,6 +392,23 @@ def rank(person, rows, *, threshold=None, limit=10, records=True):
     found.sort(key=lambda candidate: (-candidate.score, str(candidate.individual.pk)))
     found = found[:limit]
     return _load_records(found) if records else found
+
+
+def rank_people(person, candidates, *, threshold=None, limit=10):
+    """`rank` for candidates already made people, as (pk, Person, anything) triples, so that a batch
+    checking many people against one set of registry rows builds each row's Person once. Returns
+    (candidate, score, reasons) best first, in the order and with the scores `rank` gives."""
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    found = []
+    for candidate in candidates:
+        other = candidate[1]
+        if _cannot_reach(person, other, threshold):
+            continue
+        value, reasons = score(person, other)
+        if value >= threshold:
+            found.append((candidate, value, reasons))
+    found.sort(key=lambda entry: (-entry[1], str(entry[0][0])))
+    return found[:limit]
 
 
 def _load_records(candidates):

@@ -19,10 +19,7 @@ CHUNK = 500
 MAX_FLAGS_PER_PERSON = 3
 
 
-def _person(raw, household_phone):
-    from imports.services import prepare_member
-
-    member, _errors = prepare_member(raw)
+def _person(member, household_phone):
     born, estimated = member.get("date_of_birth"), member.get("date_of_birth_estimated", False)
     if born is None and member.get("age_years") is not None:
         try:
@@ -36,12 +33,17 @@ def _person(raw, household_phone):
         phone=member["phone"] or household_phone)
 
 
-def people_of(row):
-    """[(index in the row's members, Person)] for the members who give enough to be compared."""
+def people_of(row, members=None):
+    """[(index in the row's members, Person)] for the members who give enough to be compared.
+    `members` are the row's members as imports.services.prepare_member gives them, when at hand."""
+    from imports.services import prepare_member
+
+    if members is None:
+        members = [prepare_member(raw)[0] for raw in row.data.get("members", [])]
     phone = str(row.data.get("household", {}).get("phone") or "")
     people = []
-    for index, raw in enumerate(row.data.get("members", [])):
-        person = _person(raw, phone)
+    for index, member in enumerate(members):
+        person = _person(member, phone)
         if person.given_name or person.family_name or person.document_number:
             people.append((index, person))
     return people
@@ -55,66 +57,77 @@ def _name(person):
     return " ".join(part for part in (person.given_name, person.family_name) if part)
 
 
-def _registry_rows(people):
-    """Registry people of every organisation sharing a lookup key with any of these people, with their
-    keys: two queries."""
-    keys = sorted({key for person in people for key in dedupe.lookup_keys(person)})
+class _Registered:
+    """What a flag says of a registered person found for a batch: plain slots, one per row fetched."""
+    __slots__ = ("pk", "household_id", "registration_number", "organisation_id", "site")
+
+    def __init__(self, pk, household_id, registration_number, organisation_id, site):
+        self.pk, self.household_id, self.registration_number = pk, household_id, registration_number
+        self.organisation_id, self.site = organisation_id, site
+
+
+def _registry_rows(keys):
+    """Registry people of every organisation sharing any of these lookup keys, as (pk, Person,
+    _Registered, their keys): one query."""
     if not keys:
         return []
-    columns = ("id", "household_id", "given_name", "family_name", "sex", "date_of_birth",
-               "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone")
-    people = Individual._meta.db_table
+    people, households = Individual._meta.db_table, Household._meta.db_table
     # One key at a time against the key index: with thousands of keys in one `&&` the planner expects
-    # every row to match and reads the whole table, comparing each row with every key (seconds per chunk).
-    # The rows are then read by id, a list whose length the planner knows.
+    # every row to match and reads the whole table. It expects as many from the key lookups too, so it
+    # would join them to the people and households by reading both tables whole; the lateral subquery
+    # (OFFSET 0 keeps it one) makes those primary-key lookups. The keys go as one string because binding
+    # thousands of array items costs more than the query; they are letters, digits and colons.
     with connection.cursor() as cursor:
         cursor.execute(f"""
-            SELECT DISTINCT near.id FROM unnest(%s::varchar[]) AS wanted(key)
-            JOIN {people} near ON near.match_keys @> ARRAY[wanted.key]""", [keys])
-        ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return []
-        cursor.execute(f"""
-            SELECT {", ".join(f"person.{column}" for column in columns)},
-                   household.id, household.phone, household.organisation_id, household.registration_number,
-                   site.code, person.match_keys
-            FROM {people} person
-            JOIN {Household._meta.db_table} household ON household.id = person.household_id
-            JOIN casework_site site ON site.id = household.site_id
-            WHERE person.id = ANY(%s::uuid[]) AND person.anonymised_at IS NULL""", [ids])
+            WITH found AS MATERIALIZED (
+                SELECT DISTINCT near.id FROM unnest(string_to_array(%s, ',')) AS wanted(key)
+                JOIN {people} near ON near.match_keys @> ARRAY[wanted.key]::varchar[])
+            SELECT registered.* FROM found CROSS JOIN LATERAL (
+                SELECT person.id, person.given_name, person.family_name, person.sex, person.date_of_birth,
+                       person.date_of_birth_estimated, person.nationality, person.document_type,
+                       person.document_number, person.phone, person.match_keys, household.id, household.phone,
+                       household.organisation_id, household.registration_number, site.code
+                FROM {people} person
+                JOIN {households} household ON household.id = person.household_id
+                JOIN casework_site site ON site.id = household.site_id
+                WHERE person.id = found.id AND person.anonymised_at IS NULL OFFSET 0) AS registered""",
+            [",".join(keys)])
         found = cursor.fetchall()
-    width = len(columns)
-    return [(dedupe.BlockRow(*row[:width], household=dedupe.BlockHousehold(*row[width:width + 4])),
-             row[width + 4], set(row[width + 5])) for row in found]
+    rows = []
+    for (pk, given, family, sex, born, estimated, nationality, document_type, document_number, phone, keys,
+         household_id, household_phone, organisation_id, registration_number, site) in found:
+        person = dedupe.Person(given_name=given, family_name=family, sex=sex, date_of_birth=born,
+                               date_of_birth_estimated=estimated, nationality=nationality,
+                               document_type=document_type, document_number=document_number,
+                               phone=phone or household_phone)
+        rows.append((pk, person, _Registered(pk, household_id, registration_number, organisation_id, site), keys))
+    return rows
 
 
 def _registry_flags(chunk, organisation_id):
-    """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person)."""
-    registry = _registry_rows([person for _row, _index, person in chunk])
+    """{(row id, member index): [flag, ...]} against the registry for a chunk of (row, index, person,
+    lookup keys)."""
     by_key = {}
-    for entry in registry:
-        for key in entry[2]:
+    for entry in _registry_rows(sorted({key for *_found, lookup in chunk for key in lookup})):
+        for key in entry[3]:
             by_key.setdefault(key, []).append(entry)
     flags = {}
-    for row, index, person in chunk:
-        near, sites, elsewhere = {}, {}, set()
-        for key in dedupe.lookup_keys(person):
-            for block_row, site, _keys in by_key.get(key, ()):
-                near.setdefault(block_row.pk, block_row)
-                sites[block_row.pk] = site
-        mine = [block_row for block_row in near.values() if block_row.household.organisation_id == organisation_id]
-        others = [block_row for block_row in near.values() if block_row.household.organisation_id != organisation_id]
+    for row, index, person, lookup in chunk:
+        near = {}
+        for key in lookup:
+            for entry in by_key.get(key, ()):
+                near.setdefault(entry[0], entry)
+        mine = [entry for entry in near.values() if entry[2].organisation_id == organisation_id]
+        others = [entry for entry in near.values() if entry[2].organisation_id != organisation_id]
         found = []
-        for candidate in dedupe.rank(person, mine[:dedupe.MAX_BLOCK_ROWS], limit=MAX_FLAGS_PER_PERSON,
-                                     records=False):
-            match = candidate.individual
-            found.append({"member": index, "kind": "registry", "individual": str(match.pk),
-                          "household": str(match.household_id),
-                          "registration_number": match.household.registration_number,
-                          "site": sites[match.pk], "name": _name(match), "score": candidate.score,
-                          "reasons": _reasons(candidate.reasons)})
-        elsewhere = len(dedupe.rank(person, others[:dedupe.MAX_BLOCK_ROWS], limit=dedupe.MAX_BLOCK_ROWS,
-                                    records=False))
+        for (_pk, match, registered, _keys), value, reasons in dedupe.rank_people(
+                person, mine[:dedupe.MAX_BLOCK_ROWS], limit=MAX_FLAGS_PER_PERSON):
+            found.append({"member": index, "kind": "registry", "individual": str(registered.pk),
+                          "household": str(registered.household_id),
+                          "registration_number": registered.registration_number,
+                          "site": registered.site, "name": _name(match), "score": value,
+                          "reasons": _reasons(reasons)})
+        elsewhere = len(dedupe.rank_people(person, others[:dedupe.MAX_BLOCK_ROWS], limit=dedupe.MAX_BLOCK_ROWS))
         if elsewhere:
             # Who they are is the other organisation's; that they exist is for the supervisor to know.
             found.append({"member": index, "kind": "elsewhere", "count": elsewhere})
@@ -129,13 +142,13 @@ class _BatchIndex:
     def __init__(self):
         self.by_key = {}
 
-    def add(self, row, index, person):
-        for key in dedupe.blocking_keys(person):
+    def add(self, row, index, person, keys):
+        for key in keys:
             self.by_key.setdefault(key, []).append((row, index, person))
 
-    def near(self, row, person):
+    def near(self, row, lookup):
         seen = {}
-        for key in dedupe.lookup_keys(person):
+        for key in lookup:
             for other_row, other_index, other in self.by_key.get(key, ()):
                 if other_row.pk != row.pk:
                     seen.setdefault((other_row.pk, other_index), (other_row, other_index, other))
@@ -152,8 +165,11 @@ def _pair_flags(row, index, person, other_row, other_index, other, threshold):
              "other_member": index, "name": _name(person), "score": value, "reasons": _reasons(reasons)})
 
 
-def _keys_of(people):
-    return sorted({key for _index, person in people for key in dedupe.blocking_keys(person)})
+def _keyed(people):
+    """(index, Person, blocking keys, lookup keys) of each person, each computed once, and the row's
+    match keys."""
+    keyed = [(index, person, dedupe.blocking_keys(person), dedupe.lookup_keys(person)) for index, person in people]
+    return keyed, sorted({key for _index, _person, blocking, _lookup in keyed for key in blocking})
 
 
 class _RowRef:
@@ -175,16 +191,16 @@ class BatchFlagger:
         self.index = _BatchIndex()
         self.late = {}
 
-    def flag(self, rows):
-        """Set `duplicates` and `match_keys` on a chunk of kept rows, in memory."""
+    def flag(self, rows, members=None):
+        """Set `duplicates` and `match_keys` on a chunk of kept rows, in memory. `members` may give
+        {row id: the row's prepared members}."""
         current = {row.pk: row for row in rows}
         everyone = []
         for row in rows:
             row.duplicates = []
-            people = people_of(row)
-            row.match_keys = _keys_of(people)
-            for member_index, person in people:
-                for other_row, other_index, other in self.index.near(row, person):
+            people, row.match_keys = _keyed(people_of(row, None if members is None else members[row.pk]))
+            for member_index, person, blocking, lookup in people:
+                for other_row, other_index, other in self.index.near(row, lookup):
                     pair = _pair_flags(row, member_index, person, other_row, other_index, other, self.threshold)
                     if pair:
                         row.duplicates.append(pair[0])
@@ -192,8 +208,8 @@ class BatchFlagger:
                             current[other_row.pk].duplicates.append(pair[1])
                         else:
                             self.late.setdefault(other_row.pk, []).append(pair[1])
-                self.index.add(_RowRef(row), member_index, person)
-                everyone.append((row, member_index, person))
+                self.index.add(_RowRef(row), member_index, person, blocking)
+                everyone.append((row, member_index, person, lookup))
         for start in range(0, len(everyone), CHUNK):
             for (row_id, _member), found in _registry_flags(everyone[start:start + CHUNK],
                                                             self.organisation_id).items():
@@ -229,10 +245,9 @@ def flag_row(row, *, organisation_id, threshold=None):
     the other rows' flags pointing at it are rewritten to match. Saves the other rows; the caller saves
     this one."""
     threshold = dedupe.DEFAULT_THRESHOLD if threshold is None else threshold
-    people = people_of(row)
-    row.match_keys = _keys_of(people)
+    people, row.match_keys = _keyed(people_of(row))
     row.duplicates = []
-    lookup = sorted({key for _index, person in people for key in dedupe.lookup_keys(person)})
+    lookup = sorted({key for *_person, keys in people for key in keys})
     pointing = StagedRow.objects.filter(batch_id=row.batch_id, duplicates__contains=[{"row_id": str(row.pk)}])
     near = StagedRow.objects.filter(batch_id=row.batch_id, dropped=False, match_keys__overlap=lookup or ["-"])
     others = {other.pk: other for other in [*pointing, *near] if other.pk != row.pk}
@@ -243,15 +258,16 @@ def flag_row(row, *, organisation_id, threshold=None):
         for other in others.values():
             if not other.dropped:
                 for other_index, person in people_of(other):
-                    index.add(other, other_index, person)
-        for member_index, person in people:
-            for other_row, other_index, other in index.near(row, person):
+                    index.add(other, other_index, person, dedupe.blocking_keys(person))
+        for member_index, person, _blocking, keys in people:
+            for other_row, other_index, other in index.near(row, keys):
                 pair = _pair_flags(row, member_index, person, other_row, other_index, other, threshold)
                 if pair:
                     row.duplicates.append(pair[0])
                     other_row.duplicates.append(pair[1])
         for (_row_id, _member), found in _registry_flags(
-                [(row, member_index, person) for member_index, person in people], organisation_id).items():
+                [(row, member_index, person, keys) for member_index, person, _blocking, keys in people],
+                organisation_id).items():
             row.duplicates.extend(found)
     for flags_of in [row, *others.values()]:
         flags_of.duplicates.sort(key=_flag_order)
@@ -260,7 +276,8 @@ def flag_row(row, *, organisation_id, threshold=None):
 
 def save_checks(rows):
     """Write rows' errors, duplicates and match keys in one UPDATE per thousand rows: Django's
-    bulk_update builds a CASE per field and row, which took longer than the duplicate check itself."""
+    bulk_update builds a CASE per field and row, which took longer than the duplicate check itself.
+    The rows go as one JSON document: four arrays of a thousand items each cost more to bind."""
     table = StagedRow._meta.db_table
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
@@ -270,8 +287,7 @@ def save_checks(rows):
                 SET duplicates = given.duplicates,
                     match_keys = ARRAY(SELECT jsonb_array_elements_text(given.keys))::varchar[],
                     errors = given.errors
-                FROM unnest(%s::uuid[], %s::jsonb[], %s::jsonb[], %s::jsonb[])
-                     AS given(id, duplicates, keys, errors)
-                WHERE staged.id = given.id""", [
-                [row.pk for row in chunk], [Jsonb(row.duplicates) for row in chunk],
-                [Jsonb(row.match_keys) for row in chunk], [Jsonb(row.errors) for row in chunk]])
+                FROM jsonb_to_recordset(%s) AS given(id uuid, duplicates jsonb, keys jsonb, errors jsonb)
+                WHERE staged.id = given.id""", [Jsonb([
+                {"id": str(row.pk), "duplicates": row.duplicates, "keys": row.match_keys, "errors": row.errors}
+                for row in chunk])])

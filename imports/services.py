@@ -80,6 +80,12 @@ def _to_date(value):
     text = str(value or "").strip()
     if not text:
         return None
+    if len(text) == 10 and text[4] == text[7] == "-" and text.isascii():
+        # How the template's dates arrive; strptime is a tenth of a large import's validation.
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%dT%H:%M:%S"):
         try:
             return datetime.strptime(text[:19] if "T" in text else text, pattern).date()
@@ -142,10 +148,11 @@ def prepare_household(raw):
     return fields, errors
 
 
-def validate_row(row, *, actor, site, site_errors=None, against_registry=True):
+def validate_row(row, *, actor, site, site_errors=None, against_registry=True, members=None):
     """The row's errors with the shape of the household API: {field: [..], members: [{field: [..]}]}.
-    Nothing is written to the registry. A whole batch passes the site's errors, checked once, and
-    checks documents against the registry itself, a chunk of rows per query."""
+    Nothing is written to the registry. A whole batch passes the site's errors, checked once, checks
+    documents against the registry itself, a chunk of rows per query, and passes the row's members
+    already prepared ([(member, type errors)], from prepare_member)."""
     fields, errors = prepare_household(row.data.get("household", {}))
     if not fields["population_type"]:
         errors["population_type"] = [_("This field is required.")]
@@ -153,11 +160,10 @@ def validate_row(row, *, actor, site, site_errors=None, against_registry=True):
         site_errors = _site_errors(actor, site)
     errors.update({name: list(messages) for name, messages in site_errors.items()})
     registry._clean_household_fields(fields, actor=actor, now=timezone.now(), errors=errors)
-    prepared, type_errors = [], []
-    for raw in row.data.get("members", []):
-        member, member_errors = prepare_member(raw)
-        prepared.append(member)
-        type_errors.append(member_errors)
+    if members is None:
+        members = [prepare_member(raw) for raw in row.data.get("members", [])]
+    prepared = [member for member, _errors in members]
+    type_errors = [found for _member, found in members]
     _cleaned, household_errors, member_errors = registry._clean_members(
         prepared, today=timezone.localdate(), against_registry=against_registry)
     for index, found in enumerate(type_errors):
@@ -195,11 +201,13 @@ def validate_batch(batch_id):
     done = 0
     rows = batch.rows.filter(dropped=False).order_by("row_number").iterator(chunk_size=VALIDATION_CHUNK)
     while chunk := list(islice(rows, VALIDATION_CHUNK)):
+        # Prepared once for the three checks below; preparing was a tenth of the validation, three times.
+        members = {row.pk: [prepare_member(raw) for raw in row.data.get("members", [])] for row in chunk}
         for row in chunk:
             row.errors = validate_row(row, actor=actor, site=batch.site, site_errors=site_errors,
-                                      against_registry=False)
-        documents.check(chunk)
-        flagger.flag(chunk)
+                                      against_registry=False, members=members[row.pk])
+        documents.check(chunk, members)
+        flagger.flag(chunk, {pk: [member for member, _errors in prepared] for pk, prepared in members.items()})
         duplicates.save_checks(chunk)
         done += len(chunk)
         ImportBatch.objects.filter(pk=batch_id).update(processed_rows=done)
@@ -216,11 +224,11 @@ class _DocumentCheck:
     def __init__(self):
         self.first_seen = {}
 
-    def check(self, rows):
+    def check(self, rows, members):
+        """`members`: {row id: [(member, type errors)] from prepare_member}."""
         places = {}
         for row in rows:
-            for index, raw in enumerate(row.data.get("members", [])):
-                member, _errors = prepare_member(raw)
+            for index, (member, _errors) in enumerate(members[row.pk]):
                 number = normalise.document_number(member["document_number"])
                 if not number or member["document_type"] == "none":
                     continue
