@@ -447,8 +447,6 @@ def complete_follow_up(*, actor, follow_up, done_on=None):
 def _clean_activity_type(code, errors):
     if code in (None, ""):
         return None
-    if isinstance(code, CaseActivityType):
-        code = code.code
     activity_type = CaseActivityType.objects.filter(code=str(code), is_active=True).first()
     if activity_type is None:
         errors["activity_type"] = [_("Choose a kind of activity from the list.")]
