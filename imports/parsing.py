@@ -5,8 +5,15 @@ import io
 import zipfile
 from datetime import date, datetime
 
+from xml.etree.ElementTree import ParseError
+
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from casework.errors import InvalidInput
 
@@ -22,6 +29,7 @@ CSV_HOUSEHOLD_COLUMNS = {"population_type": "population_type", "household_phone"
                          "intended_destination": "intended_destination", "consent_given": "consent_given",
                          "registered_at": "registered_at"}
 CSV_COLUMNS = MEMBER_COLUMNS + tuple(CSV_HOUSEHOLD_COLUMNS)
+TEXT_TAG, RUN_TEXT_PATH = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r/{{{SHEET_MAIN_NS}}}t"
 
 
 def refuse(message):
@@ -72,16 +80,21 @@ def _check_columns(sheet_label, header, required, known):
         raise InvalidInput({"file": problems})
 
 
-def _rows(sheet, sheet_label, required, known):
-    """Dicts of one sheet's rows; a formula anywhere refuses the file (its value is not in the file)."""
+def _rows(cells_by_row, sheet_label, required, known):
+    """Dicts of one sheet's rows, from (row number, [cell, ...]) as the sheet reader gives them; a
+    formula anywhere refuses the file (its value is not in the file)."""
     header = None
-    for number, row in enumerate(sheet.iter_rows(), start=1):
-        for cell in row:
-            if getattr(cell, "data_type", None) == "f":
+    for number, cells in cells_by_row:
+        values = []
+        for cell in cells:
+            if cell["data_type"] == "f":
                 refuse(_("The cell %(cell)s of the sheet “%(sheet)s” holds a formula. Replace formulas with "
                          "their values (copy, then paste values only) and upload again.")
-                       % {"cell": cell.coordinate, "sheet": sheet_label})
-        values = [_cell_text(cell.value) for cell in row]
+                       % {"cell": f"{get_column_letter(cell['column'])}{cell['row']}", "sheet": sheet_label})
+            column = cell["column"] - 1
+            if column >= len(values):  # an empty cell is left out of the file
+                values.extend([""] * (column - len(values) + 1))
+            values[column] = _cell_text(cell["value"])
         if header is None:
             header = [value.strip().lower() for value in values]
             _check_columns(sheet_label, header, required, known)
@@ -91,27 +104,72 @@ def _rows(sheet, sheet_label, required, known):
         if number > settings.IMPORT_MAX_ROWS + 1:
             refuse(_("The sheet “%(sheet)s” has more than %(limit)s rows. Split it into smaller files.")
                    % {"sheet": sheet_label, "limit": settings.IMPORT_MAX_ROWS})
+        values.extend([""] * (len(header) - len(values)))  # and so are the empty cells that end a row
         yield number, dict(zip(header, values))
     if header is None:
         refuse(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet_label})
 
 
-def _parse_xlsx(upload):
-    from openpyxl import load_workbook
+class _SheetParser(WorkSheetParser):
+    """openpyxl's streaming sheet parser, with the text of an inline-string cell (what openpyxl itself
+    and many generators write) read straight from its <t> elements: building openpyxl's rich-text
+    objects for each was a third of reading a 100,000-person file. Everything else, numbers, dates by
+    their cell style, shared strings and formulas, is openpyxl's."""
 
+    def parse_cell(self, element):
+        if element.get("t") != "inlineStr" or element.find(FORMULA_TAG) is not None:
+            return super().parse_cell(element)
+        coordinate = element.get("r")
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        inline = element.find(INLINE_STRING)
+        # Plain text, then rich-text runs, as openpyxl reads them; phonetic guides (<rPh>) are left out.
+        value = None if inline is None else "".join(
+            node.text or "" for node in inline.findall(TEXT_TAG) + inline.findall(RUN_TEXT_PATH))
+        return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": 0}
+
+
+def _open_xlsx(upload):
+    """The workbook's parts that reading needs (manifest, shared strings, workbook, styles), without
+    openpyxl's read-only worksheets, which read each sheet through once just to size it. Returns
+    (archive, shared strings, workbook, {sheet name: its part in the archive})."""
     try:
-        workbook = load_workbook(upload, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        reader = ExcelReader(upload, read_only=True, data_only=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = {sheet.name.strip().lower(): rel.target for sheet, rel in reader.parser.find_sheets()
+                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type}
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, ParseError):
         refuse(_("This file is not a spreadsheet. Upload the Caminos template saved as Excel (.xlsx) or CSV."))
+    return reader.archive, reader.shared_strings, reader.wb, parts
+
+
+def _sheet_cells(archive, part, shared_strings, workbook):
+    with archive.open(part) as source:
+        parser = _SheetParser(source, shared_strings, epoch=workbook.epoch, date_formats=workbook._date_formats,
+                              timedelta_formats=workbook._timedelta_formats)
+        try:
+            yield from parser.parse()
+        except (ParseError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
+            refuse(_("This file is not a spreadsheet. Upload the Caminos template saved as Excel (.xlsx) or CSV."))
+
+
+def _parse_xlsx(upload):
+    archive, shared_strings, workbook, parts = _open_xlsx(upload)
     try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
-        missing = [label for label in (HOUSEHOLDS_SHEET, MEMBERS_SHEET) if label not in names]
+        missing = [label for label in (HOUSEHOLDS_SHEET, MEMBERS_SHEET) if label not in parts]
         if missing:
             refuse(_("The file lacks the sheets: %(sheets)s. Use the Caminos template.")
                    % {"sheets": ", ".join(missing)})
         households = {}
-        for number, row in _rows(workbook[names[HOUSEHOLDS_SHEET]], HOUSEHOLDS_SHEET, REQUIRED_HOUSEHOLD,
-                                 HOUSEHOLD_COLUMNS):
+        for number, row in _rows(_sheet_cells(archive, parts[HOUSEHOLDS_SHEET], shared_strings, workbook),
+                                 HOUSEHOLDS_SHEET, REQUIRED_HOUSEHOLD, HOUSEHOLD_COLUMNS):
             key = row.get("household_key", "")
             if not key:
                 refuse(_("Row %(row)s of the sheet “households” has no household_key.") % {"row": number})
@@ -120,7 +178,8 @@ def _parse_xlsx(upload):
                        % {"key": key, "row": number})
             households[key] = (number, {k: v for k, v in row.items() if k != "household_key"}, [])
         orphans = []
-        for number, row in _rows(workbook[names[MEMBERS_SHEET]], MEMBERS_SHEET, REQUIRED_MEMBER, MEMBER_COLUMNS):
+        for number, row in _rows(_sheet_cells(archive, parts[MEMBERS_SHEET], shared_strings, workbook),
+                                 MEMBERS_SHEET, REQUIRED_MEMBER, MEMBER_COLUMNS):
             key = row.pop("household_key", "")
             if key not in households:
                 orphans.append(_("row %(row)s (household_key “%(key)s”)") % {"row": number, "key": key})
@@ -130,7 +189,7 @@ def _parse_xlsx(upload):
             refuse(_("These rows of the sheet “members” point to no household of the sheet “households”: "
                      "%(rows)s.") % {"rows": "; ".join(orphans[:20])})
     finally:
-        workbook.close()
+        archive.close()
     return [(key, number, fields, members) for key, (number, fields, members) in households.items()]
 
 

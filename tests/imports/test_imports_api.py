@@ -236,3 +236,69 @@ def test_admins_edit_a_source_mapping(api_for, admin_user, kobo_source):
     assert response.status_code == 200, response.json()
     assert response.json()["mapping"]["household"]["hh/phone"] == "phone"
     assert response.json()["webhook_url"].endswith(f"/api/v1/imports/kobo/{kobo_source.pk}/")
+
+
+def as_excel_saves_it(content):
+    """The workbook with its text in a shared-strings table, as Excel and LibreOffice write it (openpyxl
+    writes each text in its cell)."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    strings, source, target = [], zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+
+    def shared(match):
+        strings.append(match.group(3))
+        return f'<c r="{match.group(1)}"{match.group(2)} t="s"><v>{len(strings) - 1}</v></c>'
+
+    with zipfile.ZipFile(target, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item).decode()
+            if item.filename.startswith("xl/worksheets/"):
+                data = re.sub(r'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"><is><t>(.*?)</t></is></c>', shared, data)
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace("</Relationships>", '<Relationship Id="rIdStrings" Type="http://schemas.openxml'
+                                    'formats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    'Target="sharedStrings.xml"/></Relationships>')
+            archive.writestr(item, data)
+        archive.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                         'main">' + "".join(f"<si><t>{text}</t></si>" for text in strings) + "</sst>")
+    assert strings, "the workbook should have had text to share"
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("saved_by", ["openpyxl", "excel"])
+def test_a_workbook_reads_the_same_with_dates_numbers_rich_text_and_empty_cells(saved_by):
+    import datetime
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = Workbook()
+    households = workbook.active
+    households.title = "Households "  # as typed, with a capital and a stray space
+    households.append(list(parsing.HOUSEHOLD_COLUMNS))
+    households.append(["H1", "in_transit", 987654321, None, "yes", datetime.datetime(2026, 11, 30, 9, 30)])
+    members = workbook.create_sheet("members")
+    members.append(list(parsing.MEMBER_COLUMNS))
+    members.append(["H1", "head", CellRichText("Ana ", TextBlock(InlineFont(b=True), "María")), "Rojas", "female",
+                    datetime.date(1990, 1, 2), None, "VEN", "cedula_ve", 11111111, None, None])
+    members["L2"] = "ER"  # after two empty cells, which the file leaves out
+    members.append([None] * 12)  # an empty line is skipped
+    members.append(["H1", "child", "Luis", "Rojas", "male", None, 7, "VEN", "none"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    content = buffer.getvalue() if saved_by == "openpyxl" else as_excel_saves_it(buffer.getvalue())
+
+    [(key, number, fields, people)] = parsing.parse_upload(SimpleUploadedFile("registro.xlsx", content, XLSX))
+    assert (key, number) == ("H1", 2)
+    assert fields == {"population_type": "in_transit", "phone": "987654321", "intended_destination": "",
+                      "consent_given": "yes", "registered_at": "2026-11-30T09:30:00"}
+    assert people[0] == {"relationship_to_head": "head", "given_name": "Ana María", "family_name": "Rojas",
+                         "sex": "female", "date_of_birth": "1990-01-02", "age_years": "", "nationality": "VEN",
+                         "document_type": "cedula_ve", "document_number": "11111111", "phone": "",
+                         "specific_needs": "ER"}
+    assert (people[1]["age_years"], people[1]["document_number"], len(people)) == ("7", "", 2)
