@@ -19,15 +19,30 @@ def unbind_request(token):
     _request_context.reset(token)
 
 
+_UNSNAPPED = {"search_text", "created_at", "updated_at"}
+_PLAIN = (str, int, bool, float, type(None))
+_SNAPSHOT_PLANS = {}
+
+
+def _snapshot_fields(model, fields):
+    """(name, attname) of the fields a snapshot of the model keeps, worked out once per model: a merge
+    snapshots every household and person it registers."""
+    key = (model, fields)
+    if key not in _SNAPSHOT_PLANS:
+        _SNAPSHOT_PLANS[key] = [
+            (field.name, field.attname) for field in model._meta.concrete_fields
+            if (fields is None or field.name in fields)
+            and not isinstance(field, models.GeneratedField) and field.name not in _UNSNAPPED]
+    return _SNAPSHOT_PLANS[key]
+
+
 def snapshot(instance, fields=None):
     """The field values of a record, as JSON-safe values, for before/after comparisons."""
+    plan = _snapshot_fields(type(instance), None if fields is None else frozenset(fields))
     values = {}
-    for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
-            continue
-        if isinstance(field, models.GeneratedField) or field.name in {"search_text", "created_at", "updated_at"}:
-            continue
-        values[field.name] = _json_safe(field.value_from_object(instance))
+    for name, attname in plan:
+        value = getattr(instance, attname)
+        values[name] = value if type(value) in _PLAIN else _json_safe(value)
     return values
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from rapidfuzz.distance import OSA, Levenshtein
 
 from casework import normalise
@@ -60,8 +61,14 @@ class Person:
 
 @dataclass
 class Reason:
+    """Why a pair looks alike. The label is translated when read: scoring makes reasons for every pair
+    it compares, and translating each was a tenth of checking a large import."""
     code: str
-    label: str
+    message: str
+
+    @property
+    def label(self):
+        return gettext(self.message)
 
 
 @dataclass
@@ -370,7 +377,7 @@ def visible_rows(rows, user):
     return [row for row in rows if row.household_id in visible]
 
 
-def _cannot_reach(person, other, threshold):
+def cannot_reach(person, other, threshold):
     """True when the pair cannot score the threshold whatever its names: birth dates that disagree and
     different documents. Scoring is the costly part of a check, and most of a block fails here."""
     if threshold <= BEST_WITHOUT_BIRTH or _birth_similarity(person, other)[0] != 0:
@@ -384,7 +391,7 @@ def rank(person, rows, *, threshold=None, limit=10, records=True):
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     found = []
     for individual in rows:
-        if _cannot_reach(person, individual, threshold):
+        if cannot_reach(person, individual, threshold):
             continue
         value, reasons = score(person, Person.from_individual(individual, individual.household.phone))
         if value >= threshold:
@@ -402,7 +409,7 @@ def rank_people(person, candidates, *, threshold=None, limit=10):
     found = []
     for candidate in candidates:
         other = candidate[1]
-        if _cannot_reach(person, other, threshold):
+        if cannot_reach(person, other, threshold):
             continue
         value, reasons = score(person, other)
         if value >= threshold:

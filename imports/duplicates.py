@@ -156,6 +156,8 @@ class _BatchIndex:
 
 
 def _pair_flags(row, index, person, other_row, other_index, other, threshold):
+    if dedupe.cannot_reach(person, other, threshold):
+        return None
     value, reasons = dedupe.score(person, other)
     if value < threshold:
         return None
