@@ -467,6 +467,7 @@ def merge(*, actor, batch):
         batch.save(update_fields=["status", "merged_at", "merged_by", "error"])
         audit.record(actor=actor, action=AuditEvent.Action.UPDATE, instance=batch,
                      changes={"status": "merged", "households": total})
+    registry.settle_search_indexes()
     return batch
 
 

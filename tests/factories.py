@@ -3,6 +3,7 @@ import datetime
 import itertools
 
 import factory
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from casework import services
@@ -107,3 +108,17 @@ def register(officer, *, site=None, members=None, **fields):
 
 def days_ago(days):
     return timezone.now() - datetime.timedelta(days=days)
+
+
+def pending_index_entries():
+    """Keys waiting in the registry's GIN pending lists (read with pgstattuple; None when this
+    PostgreSQL has no pgstattuple)."""
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        except DatabaseError:
+            return None
+        cursor.execute("SELECT sum(pending_tuples) FROM unnest(%s::text[]) AS index_name,"
+                       " LATERAL pgstatginindex(index_name::regclass)", [list(services.SEARCH_INDEXES)])
+        return cursor.fetchone()[0]
