@@ -106,6 +106,39 @@ class FirstReach(models.Model):
                                 name="first_reach_date_idx")]
 
 
+class PersonMonth(models.Model):
+    """One person reached by an organisation under an indicator at a site in a month, with the
+    attributes of their first activity of that month there: what a rollup row counts, so that a
+    month's rollup is one GROUP BY over these rows instead of a grouping per person first.
+
+    Kept by triggers on reporting_activity (migration 0006), whichever path writes, undoes or moves
+    an activity. Plain columns, not foreign keys: the rows are derived from activities, which hold the
+    references, and a merge of two people must move the activities only (the triggers follow).
+    On a same-day tie the smallest (population type, sex) wins, so a rebuild gives the same row.
+    Writers of the same person, indicator and year are serialised by the first-reach upsert of
+    reporting.activity.record_acts, so that two of them cannot both mark a month as the first.
+    """
+
+    pk = models.CompositePrimaryKey("period", "admin1_id", "site_id", "organisation_id", "indicator_id", "person_id")
+    period = models.DateField()
+    admin1_id = models.BigIntegerField()
+    site_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField()
+    indicator_id = models.BigIntegerField()
+    person_id = models.UUIDField()
+    first_date = models.DateField()
+    population_type = models.CharField(max_length=32)
+    sex = models.CharField(max_length=16)
+    date_of_birth = models.DateField()
+    quantity = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # First reached by the organisation under the indicator in this month of the calendar year.
+    is_new = models.BooleanField(db_default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["person_id", "organisation_id", "indicator_id", "period"],
+                                name="person_month_reach_idx")]
+
+
 class ReportRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

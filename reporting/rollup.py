@@ -17,7 +17,8 @@ from reporting.models import RollupRow
 AGE_BANDS = ("0-4", "5-11", "12-17", "18-59", "60+")
 AGE_BAND_SQL = """CASE WHEN {age} < 5 THEN '0-4' WHEN {age} < 12 THEN '5-11' WHEN {age} < 18 THEN '12-17'
                        WHEN {age} < 60 THEN '18-59' ELSE '60+' END"""
-AGE_SQL = "date_part('year', age({day}, {born}))"
+# On timestamps: age() of two dates would otherwise go through time zones.
+AGE_SQL = "date_part('year', age(({day})::timestamp, ({born})::timestamp))"
 
 
 def month_bounds(period):
@@ -37,34 +38,20 @@ def parse_period(text):
         raise ValueError(_("“%(text)s” is not a month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text}) from None
 
 
-# Per department, person, site, organisation and indicator: the attributes of the first activity of
-# the month (min() over 'YYYY-MM-DD' || value, under DateStyle ISO, picks the first day's value
-# without an ordered aggregate), the month's quantity, and whether the organisation first reached the person under the
-# indicator this month (reporting_firstreach, kept with the activities).
-PER_PERSON_SQL = f"""
-SELECT a.admin1_id, a.site_id, a.organisation_id, a.indicator_id, a.person_id,
-       substr(min(a.date::text || a.population_type), 11) AS population_type,
-       substr(min(a.date::text || a.sex), 11) AS sex,
-       {AGE_SQL.format(day="min(a.date)", born="min(a.date_of_birth)")} AS age,
-       sum(a.quantity) AS quantity,
-       bool_or(f.person_id IS NOT NULL) AS is_new
-FROM reporting_activity a
-LEFT JOIN reporting_firstreach f
-       ON f.person_id = a.person_id AND f.organisation_id = a.organisation_id AND f.indicator_id = a.indicator_id
-      AND f.year = %(year)s AND f.first_date >= %(start)s AND f.first_date < %(end)s
-WHERE a.date >= %(start)s AND a.date < %(end)s AND a.admin1_id = ANY(%(admin1s)s)
-GROUP BY a.admin1_id, a.site_id, a.organisation_id, a.indicator_id, a.person_id
-"""
-
+# A person counts once per row, with the attributes of their first activity of the month at that site,
+# and as new if the organisation first reached them under the indicator this month: both kept in
+# reporting_personmonth as activities are recorded, so that the month is one grouping of its rows.
 INSERT_SQL = f"""
 INSERT INTO reporting_rolluprow (period, admin1_id, site_id, organisation_id, sector, indicator_id,
                                  population_type, sex, age_band, people_reached, new_people, quantity, computed_at)
-SELECT %(start)s, p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
-       {AGE_BAND_SQL.format(age="p.age")} AS age_band,
+SELECT p.period, p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
+       {AGE_BAND_SQL.format(age=AGE_SQL.format(day="p.first_date", born="p.date_of_birth"))} AS age_band,
        count(*), count(*) FILTER (WHERE p.is_new), sum(p.quantity), %(now)s
-FROM ({PER_PERSON_SQL}) p
+FROM reporting_personmonth p
 JOIN reporting_indicator i ON i.id = p.indicator_id
-GROUP BY p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex, age_band
+WHERE p.period = %(start)s AND p.admin1_id = ANY(%(admin1s)s)
+GROUP BY p.period, p.admin1_id, p.site_id, p.organisation_id, i.sector, p.indicator_id, p.population_type, p.sex,
+         age_band
 """
 
 
@@ -74,24 +61,22 @@ def lock_key(period, admin1_id):
 
 @transaction.atomic
 def compute_departments(period, admin1_ids):
-    """Replace the rows of one month for the given departments, reading the month's activities once.
+    """Replace the rows of one month for the given departments, reading the month's person-months once.
     Runs that share a month and department wait for each other (advisory locks, taken in one order so
     that two runs over overlapping sets cannot deadlock), and the old rows stay until the new ones
     commit with them."""
     start, end = month_bounds(period)
     admin1_ids = sorted(set(admin1_ids))
     with connection.cursor() as cursor:
-        # Both groupings fit in memory as hashes instead of sorts spilled to disk; the dates are
-        # compared as ISO text. Rollup rows are derived data that a rerun rebuilds the same, so the
-        # commit need not wait for the disk flush (a crash right after loses at most this run, and
-        # never the rows it replaces half-way).
-        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('datestyle', 'ISO, YMD', true),"
-                       " set_config('synchronous_commit', 'off', true)", [settings.ROLLUP_WORK_MEM])
+        # The grouping fits in memory as a hash instead of a sort spilled to disk. Rollup rows are
+        # derived data that a rerun rebuilds the same, so the commit need not wait for the disk flush
+        # (a crash right after loses at most this run, and never the rows it replaces half-way).
+        cursor.execute("SELECT set_config('work_mem', %s, true), set_config('synchronous_commit', 'off', true)",
+                       [settings.ROLLUP_WORK_MEM])
         for admin1_id in admin1_ids:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(start, admin1_id)])
         RollupRow.objects.filter(period=start, admin1_id__in=admin1_ids).delete()
-        cursor.execute(INSERT_SQL, {"start": start, "end": end, "year": start.year, "admin1s": admin1_ids,
-                                    "now": timezone.now()})
+        cursor.execute(INSERT_SQL, {"start": start, "admin1s": admin1_ids, "now": timezone.now()})
         return cursor.rowcount
 
 
@@ -101,13 +86,21 @@ def compute_department(period, admin1_id):
 
 
 def departments_to_compute(period):
-    """Departments with activity in the month, and those holding rows of it that may now be stale."""
-    start, end = month_bounds(period)
+    """Departments with activity in the month, and those holding rows of it that may now be stale.
+    The person-months are read by skipping from one department to the next along their primary key."""
+    start, _end = month_bounds(period)
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT DISTINCT admin1_id FROM reporting_activity WHERE date >= %s AND date < %s
-               UNION SELECT DISTINCT admin1_id FROM reporting_rolluprow WHERE period = %s ORDER BY 1""",
-            [start, end, start],
+            """WITH RECURSIVE department AS (
+                   (SELECT admin1_id FROM reporting_personmonth WHERE period = %(start)s ORDER BY admin1_id LIMIT 1)
+                   UNION ALL
+                   SELECT (SELECT next.admin1_id FROM reporting_personmonth next
+                           WHERE next.period = %(start)s AND next.admin1_id > department.admin1_id
+                           ORDER BY next.admin1_id LIMIT 1)
+                   FROM department WHERE department.admin1_id IS NOT NULL)
+               SELECT admin1_id FROM department WHERE admin1_id IS NOT NULL
+               UNION SELECT DISTINCT admin1_id FROM reporting_rolluprow WHERE period = %(start)s ORDER BY 1""",
+            {"start": start},
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -7,7 +7,7 @@ from casework import case_services, duplicates, services
 from casework.dedupe import phonetic
 from casework.models import AuditEvent, Consent, DuplicateScan, Individual, Merge, SuspectedDuplicate
 from reporting import activity
-from reporting.models import Activity, FirstReach, Indicator
+from reporting.models import Activity, FirstReach, Indicator, PersonMonth
 from tests.factories import member, register
 
 BORN = datetime.date(1990, 5, 17)
@@ -133,6 +133,9 @@ def test_merge_moves_everything_and_unmerge_puts_it_all_back(api_for, officer, c
     assert set(Activity.objects.values_list("person_id", flat=True)) == {survivor.pk}
     # One person reached twice is one person reached, first on the earlier day.
     assert FirstReach.objects.get().first_date == datetime.date(2026, 10, 2)
+    assert set(PersonMonth.objects.values_list("person_id", flat=True)) == {survivor.pk}
+    assert PersonMonth.objects.order_by("first_date").first().first_date == datetime.date(2026, 10, 2)
+    assert all(PersonMonth.objects.values_list("is_new", flat=True))
     assert SuspectedDuplicate.objects.get().status == "merged"
     assert AuditEvent.objects.filter(object_id=str(duplicate.pk), action="delete").exists()
     assert client.post(f"/api/v1/duplicates/{pair.pk}/merge/", {"survivor": str(survivor.pk)},
@@ -147,6 +150,8 @@ def test_merge_moves_everything_and_unmerge_puts_it_all_back(api_for, officer, c
     assert case.individual_id == consent.individual_id == duplicate.pk
     assert Activity.objects.get(source_id="1").person_id == duplicate.pk
     assert FirstReach.objects.count() == 2
+    assert sorted(PersonMonth.objects.values_list("person_id", "first_date")) == sorted([
+        (duplicate.pk, datetime.date(2026, 10, 2)), (survivor.pk, datetime.date(2026, 10, 9))])
     assert Merge.objects.get().undone_at is not None
     assert SuspectedDuplicate.objects.get().status == "open"
     assert client.post(f"/api/v1/duplicates/{pair.pk}/unmerge/").status_code == 404
