@@ -4,7 +4,6 @@ import csv
 import io
 import zipfile
 from datetime import date, datetime
-
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
