@@ -371,15 +371,30 @@ def review_cases(*, actor, decisions, action, comment=""):
 
 # --- notes and follow-ups ----------------------------------------------------------------------------
 
-@transaction.atomic
 def add_note(*, actor, case, text, confidential=False, id=None):
-    """A note on the case; a retried request with the same id gets the note the first one wrote."""
-    if id is not None:
-        existing = CaseNote.objects.filter(pk=id).first()
-        if existing is not None:
-            if existing.case_id != case.pk or existing.author_id != actor.pk:
-                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
-            return existing, False
+    """A note on the case. Returns (note, created): a retried request with the same id gets the note
+    the first one wrote, also when the two raced past the check for it."""
+    existing = _existing_note(actor, case, id)
+    if existing is not None:
+        return existing, False
+    try:
+        return _add_note(actor=actor, case=case, text=text, confidential=confidential, id=id), True
+    except IntegrityError:
+        existing = _existing_note(actor, case, id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing_note(actor, case, note_id):
+    existing = CaseNote.objects.filter(pk=note_id).first() if note_id is not None else None
+    if existing is not None and (existing.case_id != case.pk or existing.author_id != actor.pk):
+        raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+    return existing
+
+
+@transaction.atomic
+def _add_note(*, actor, case, text, confidential, id):
     text = str(text or "").strip()
     _raise({"text": [_("Write the note.")]} if not text else {})
     note = CaseNote(id=id or uuid.uuid4(), case=case, author=actor, text=text, confidential=bool(confidential))
@@ -387,19 +402,35 @@ def add_note(*, actor, case, text, confidential=False, id=None):
     audit.record(actor=actor, action=AuditEvent.Action.CREATE, instance=note, changes={"after": {
         "case": str(case.pk), "confidential": note.confidential,
     }})
-    return note, True
+    return note
+
+
+def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, activity_type=None, id=None):
+    """`activity_type` (a code) says which kind of case work it is; when that kind reports under an
+    indicator, doing the follow-up counts the case's people in the monthly report. Returns
+    (follow-up, created): a retried request with the same id gets the first one's follow-up."""
+    existing = _existing_follow_up(case, id)
+    if existing is not None:
+        return existing, False
+    try:
+        return _plan_follow_up(actor=actor, case=case, action=action, due_on=due_on, assigned_to=assigned_to,
+                               activity_type=activity_type, id=id), True
+    except IntegrityError:
+        existing = _existing_follow_up(case, id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing_follow_up(case, follow_up_id):
+    existing = FollowUp.objects.filter(pk=follow_up_id).first() if follow_up_id is not None else None
+    if existing is not None and existing.case_id != case.pk:
+        raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+    return existing
 
 
 @transaction.atomic
-def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, activity_type=None, id=None):
-    """`activity_type` (a code) says which kind of case work it is; when that kind reports under an
-    indicator, doing the follow-up counts the case's people in the monthly report."""
-    if id is not None:
-        existing = FollowUp.objects.filter(pk=id).first()
-        if existing is not None:
-            if existing.case_id != case.pk:
-                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
-            return existing, False
+def _plan_follow_up(*, actor, case, action, due_on, assigned_to, activity_type, id):
     if case.status == CaseStatus.CLOSED:
         raise NotAllowed(_("A closed case takes no new follow-ups; this case is currently %(status)s.")
                          % {"status": status_label(case.status)})
@@ -422,7 +453,7 @@ def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, act
                          due_on=due_on, activity_type=activity_type, created_by=actor)
     follow_up.save(force_insert=True)
     audit.record_created(actor, follow_up)
-    return follow_up, True
+    return follow_up
 
 
 @transaction.atomic

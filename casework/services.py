@@ -572,7 +572,14 @@ def _delete_member(actor, individual):
 
 @transaction.atomic
 def add_member(*, actor, household, member, expected_version=None):
-    household = _lock_household(household, expected_version)
+    household = _lock_household(household, None)
+    if member.get("id"):
+        # A retry that waited here for the first request's lock: that request added this member.
+        already = household.members.filter(pk=member["id"]).first()
+        if already is not None:
+            return already
+    if expected_version is not None and int(expected_version) != household.version:
+        raise StaleWrite(household.version)
     today = timezone.localdate()
     existing = [
         {name: getattr(m, name) for name in MEMBER_FIELDS} | {"id": m.pk} for m in household.members.all()
@@ -627,16 +634,32 @@ def remove_member(*, actor, individual):
 
 # --- consent ------------------------------------------------------------------------------------
 
-@transaction.atomic
 def record_consent(*, actor, purposes, given_by, household=None, individual=None, given_at=None, id=None):
-    """A retried request with the same id gets the consent the first one recorded, not a second one."""
-    if id is not None:
-        existing = Consent.objects.filter(pk=id).first()
-        if existing is not None:
-            if (existing.household_id, existing.individual_id) != (
-                    getattr(household, "pk", None), getattr(individual, "pk", None)):
-                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
-            return existing
+    """A retried request with the same id gets the consent the first one recorded, not a second one,
+    also when the two raced past the check for it."""
+    existing = _existing_consent(id, household, individual)
+    if existing is not None:
+        return existing
+    try:
+        return _record_consent(actor=actor, purposes=purposes, given_by=given_by, household=household,
+                               individual=individual, given_at=given_at, id=id)
+    except IntegrityError:
+        existing = _existing_consent(id, household, individual)
+        if existing is None:
+            raise
+        return existing
+
+
+def _existing_consent(consent_id, household, individual):
+    existing = Consent.objects.filter(pk=consent_id).first() if consent_id is not None else None
+    if existing is not None and (existing.household_id, existing.individual_id) != (
+            getattr(household, "pk", None), getattr(individual, "pk", None)):
+        raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+    return existing
+
+
+@transaction.atomic
+def _record_consent(*, actor, purposes, given_by, household, individual, given_at, id):
     errors = {}
     if (household is None) == (individual is None):
         errors["non_field_errors"] = [_("Consent is recorded for a household or for one person.")]

@@ -239,14 +239,27 @@ def _round_snapshot(round):
 
 
 def create_round(*, actor, rules, id=None, **fields):
-    """Plan a round. Returns (round, created); a retried create with the same id gets the first round."""
-    if id is not None:
-        existing = DistributionRound.objects.filter(pk=id).first()
-        if existing is not None:
-            if not DistributionRound.objects.visible_to(actor).filter(pk=id).exists():
-                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
-            return existing, False
-    return _create_round(actor=actor, rules=rules, id=id, **fields), True
+    """Plan a round. Returns (round, created); a retried create with the same id gets the first round,
+    also when the two raced past the check for it."""
+    existing = _existing_by_id(DistributionRound, actor, id)
+    if existing is not None:
+        return existing, False
+    try:
+        return _create_round(actor=actor, rules=rules, id=id, **fields), True
+    except IntegrityError:
+        existing = _existing_by_id(DistributionRound, actor, id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing_by_id(model, actor, record_id):
+    """The record a client-chosen id already names, when the actor may see it; an id of someone
+    else's record is refused."""
+    existing = model.objects.filter(pk=record_id).first() if record_id is not None else None
+    if existing is not None and not model.objects.visible_to(actor).filter(pk=record_id).exists():
+        raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
+    return existing
 
 
 @transaction.atomic
@@ -402,17 +415,27 @@ def _clean_stock_input(*, actor, site, commodity, quantity, errors, signed=False
     return site, commodity, quantity
 
 
-@transaction.atomic
 def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", to_site=None, note="",
                           occurred_at=None, id=None):
     """Goods received, an adjustment with its reason (negative for loss or damage), or a transfer to another
-    site (two movements sharing a transfer id). Returns (movement, created)."""
-    if id is not None:
-        existing = StockMovement.objects.filter(pk=id).first()
-        if existing is not None:
-            if not StockMovement.objects.visible_to(actor).filter(pk=id).exists():
-                raise InvalidInput({"id": [_("This id already belongs to another record. Send a new id.")]})
-            return existing, False
+    site (two movements sharing a transfer id). Returns (movement, created): a retried request with the
+    same id gets the first one's movement, also when the two raced past the check for it."""
+    existing = _existing_by_id(StockMovement, actor, id)
+    if existing is not None:
+        return existing, False
+    try:
+        return _record_stock_movement(actor=actor, kind=kind, site=site, commodity=commodity, quantity=quantity,
+                                      reason=reason, to_site=to_site, note=note, occurred_at=occurred_at,
+                                      id=id), True
+    except IntegrityError:
+        existing = _existing_by_id(StockMovement, actor, id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+@transaction.atomic
+def _record_stock_movement(*, actor, kind, site, commodity, quantity, reason, to_site, note, occurred_at, id):
     errors = {}
     now = timezone.now()
     kinds = {"received", "adjustment", "transfer"}
@@ -455,7 +478,7 @@ def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", 
                                        else StockMovement.Kind.ADJUSTMENT,
                                        errors_field="quantity", reason=reason, id=id or uuid.uuid4(), **common)
     audit.record_created(actor, movement)
-    return movement, True
+    return movement
 
 
 # --- receipts -------------------------------------------------------------------------------------
