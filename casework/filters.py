@@ -1,6 +1,7 @@
 """Registry filters, shared by the API and the registry page."""
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,38 @@ from django.utils.translation import gettext_lazy as _
 from casework.codes import SPECIFIC_NEEDS, PopulationType, Sex, is_sensitive_need
 from casework.permissions import SENSITIVE_READERS
 from casework.models import AuditEvent, Household, Individual, Site
+
+
+class _RawNullBooleanSelect(forms.NullBooleanSelect):
+    """Renders the yes/no/any select, and hands the field what was sent, so that a wrong value can be
+    refused instead of read as "any"."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = _RawNullBooleanSelect
+    TRUE, FALSE = {"true", "1", "2", "yes", "on", "si", "sí"}, {"false", "0", "3", "no", "off"}
+    default_error_messages = {"invalid": _("Write true or false.")}
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return value
+        text = str(value or "").strip().lower()
+        if text in {"", "unknown"}:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that answers `?overdue=maybe` with a message instead of ignoring it (which
+    would list everything and look like an answer)."""
+    field_class = StrictBooleanField
 
 
 def _years_before(day, years):

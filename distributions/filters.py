@@ -3,6 +3,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from casework.filters import StrictBooleanFilter
 from distributions.models import DistributionRound, Receipt, ReceiptLine, StockBalance, StockMovement
 
 
@@ -30,7 +31,7 @@ class ReceiptFilterSet(django_filters.FilterSet):
     date_to = django_filters.DateFilter(field_name="distributed_at", lookup_expr="date__lte",
                                         label=_("Distributed until"))
     commodity = django_filters.CharFilter(method="filter_commodity", label=_("Commodity code"))
-    voided = django_filters.BooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True,
+    voided = StrictBooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True,
                                           label=_("Voided"))
 
     class Meta:

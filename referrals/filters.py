@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.filters import StrictBooleanFilter
 from referrals.codes import Status, Urgency
 from referrals.models import Referral, ServiceOffer
 
@@ -21,7 +22,7 @@ class ReferralFilterSet(django_filters.FilterSet):
     referring_organisation = django_filters.CharFilter(field_name="referring_organisation__code",
                                                        label=_("Referring organisation (code)"))
     individual = django_filters.UUIDFilter(field_name="individual_id", label=_("Person (id)"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Not acknowledged in time"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Not acknowledged in time"))
     sent_from = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__gte", label=_("Sent from"),
                                           widget=forms.DateInput(attrs={"type": "date"}))
     sent_to = django_filters.DateFilter(field_name="sent_at", lookup_expr="date__lte", label=_("Sent until"),

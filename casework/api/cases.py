@@ -22,6 +22,7 @@ from casework.api.views import IF_MATCH, VersionedUpdateMixin, expected_version
 from casework.case_priority import rules_table
 from casework.case_timeline import timeline_for
 from casework.errors import StaleWrite
+from casework.filters import StrictBooleanFilter
 from casework.models import (
     Case,
     CaseActivityType,
@@ -141,7 +142,7 @@ class CaseFilterSet(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(choices=CasePriority.choices)
     assigned_to = django_filters.CharFilter(field_name="assigned_to__username", label=_("Caseworker's username"))
     site = django_filters.CharFilter(method="filter_site", label=_("Site code"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("With overdue follow-ups"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("With overdue follow-ups"))
 
     class Meta:
         model = Case
