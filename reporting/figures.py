@@ -168,7 +168,8 @@ ORDER BY adm1.name, adm2.name, i.sector, i.name, p.delivery_mechanism
 
 def five_w_rows(*, organisation_id, period, external=False):
     """The organisation's month in the 5W template, column for column. For an audience outside the
-    organisation, counts from 1 to 4 show as "<5" so that nobody can be singled out."""
+    organisation, counts from 1 to 4 show as "<5", and whatever would let one be worked out, as "*",
+    so that nobody can be singled out."""
     start, end = month_bounds(period)
     month = f"{start:%Y-%m}"
     records = _rows(FIVE_W_SQL, {"org": organisation_id, "start": start, "end": end, "year": start.year})
@@ -180,7 +181,7 @@ def five_w_rows(*, organisation_id, period, external=False):
                 "women_under_18", "men_under_18", "women_above_18", "men_above_18", "other_under_18",
                 "other_above_18")]
             if external:
-                counts = [suppress(count) for count in counts]
+                counts = suppress_counts(counts)
             rows.append([
                 "Peru", record["admin1"], record["admin2"], record["organisation"], "No", record["organisation"],
                 month, str(Sector(record["sector"]).label), record["indicator"], record["activity_name"], "",
@@ -194,6 +195,33 @@ def five_w_rows(*, organisation_id, period, external=False):
 
 def suppress(count):
     return "<5" if 0 < count < SUPPRESS_BELOW else count
+
+
+# In a 5W row's counts (Total, New, the five population columns, the six sex and age columns), New is
+# the sum of each group of columns after it.
+ADDITIVE_GROUPS = ((1, tuple(range(2, 7))), (1, tuple(range(7, 13))))
+HIDDEN_TO_PROTECT = "*"
+
+
+def suppress_counts(counts):
+    """A row's counts with each count from 1 to 4 shown as "<5", and, where a group of columns that adds
+    up to New would then have a single hidden cell (worked out by subtraction), its smallest other count
+    hidden too, as "*"."""
+    hidden = {index for index, count in enumerate(counts) if 0 < count < SUPPRESS_BELOW}
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in ADDITIVE_GROUPS:
+            if len([index for index in (whole, *parts) if index in hidden]) != 1:
+                continue
+            shown = [index for index in parts if index not in hidden and counts[index] > 0]
+            if not shown and whole not in hidden and counts[whole] > 0:
+                shown = [whole]
+            if shown:
+                hidden.add(min(shown, key=lambda index: (counts[index], index)))
+                changed = True
+    return [(suppress(count) if 0 < count < SUPPRESS_BELOW else HIDDEN_TO_PROTECT) if index in hidden else count
+            for index, count in enumerate(counts)]
 
 
 def five_w_quality_errors(rows):

@@ -75,6 +75,37 @@ def test_small_cells_from_1_to_4_are_suppressed_and_zero_stays_zero(count, shown
     assert figures.suppress(count) == shown
 
 
+def test_a_hidden_cell_cannot_be_worked_out_from_the_rest_of_its_row():
+    #        total new  destination transit host pendular returnees  women<18 men<18 women18+ men18+ other
+    counts = [20, 12, 9, 3, 0, 0, 0, 0, 0, 6, 6, 0, 0]
+    shown = figures.suppress_counts(counts)
+    # 12 - 9 would give the transit count away: the destination count is hidden with it.
+    assert shown == [20, 12, "*", "<5", 0, 0, 0, 0, 0, 6, 6, 0, 0]
+    assert figures.suppress_counts([40, 30, 30, 0, 0, 0, 0, 2, 1, 13, 14, 0, 0]) == [
+        40, 30, 30, 0, 0, 0, 0, "<5", "<5", 13, 14, 0, 0]  # two hidden in a group: nothing more to hide
+    assert figures.suppress_counts([8, 8, 8, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0]) == [
+        8, 8, 8, 0, 0, 0, 0, 0, 0, "<5", "<5", 0, 0]
+
+
+def test_no_suppressed_row_leaves_a_group_with_one_hidden_cell():
+    import random
+
+    rng = random.Random(5)
+    for _row in range(2000):
+        groups = [rng.choice([0, 0, 1, 2, 3, 4, 5, 9, 30]) for _ in range(5)]
+        new = sum(groups)
+        ages = [0] * 6
+        for _person in range(new):
+            ages[rng.randrange(6)] += 1
+        counts = [new + rng.choice([0, 1, 6]), new, *groups, *ages]
+        shown = figures.suppress_counts(counts)
+        for whole, parts in figures.ADDITIVE_GROUPS:
+            hidden = [index for index in (whole, *parts) if isinstance(shown[index], str)]
+            assert len(hidden) != 1, (counts, shown)
+        assert all(shown[index] == count for index, count in enumerate(counts) if not isinstance(shown[index], str))
+        assert all(not (0 < count < 5) or shown[index] == "<5" for index, count in enumerate(counts))
+
+
 def test_new_means_first_reached_by_that_indicator_in_the_plan_year(person, reach):
     returning, first_time, last_year = person(), person(), person()
     reach(returning, "FS-01", day("2026-08-10"))
