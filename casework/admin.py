@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from casework import accounts
+from casework import accounts, audit
 from casework.codes import Role
-from casework.models import ApiToken, CaseActivityType, Location, Organisation, Site, User
+from casework.models import ApiToken, AuditEvent, CaseActivityType, Location, Organisation, Site, User
 from casework.permissions import can
 
 
@@ -17,6 +17,9 @@ class CaminosAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_authenticated and request.user.role == Role.ADMIN
+
+
+HIDDEN = "(hidden)"
 
 
 class PolicyAdmin(admin.ModelAdmin):
@@ -38,6 +41,27 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: records keep pointing at these entries
+
+    # Fields whose values stay out of the audit trail (secrets); that they changed is still recorded.
+    audit_hidden_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        """Saved and audited like a change through the API: who changed which reference entry (an
+        indicator mapping moves the monthly figures), with the values before and after."""
+        before = audit.snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit.record(actor=request.user, action=AuditEvent.Action.CREATE, instance=obj,
+                         changes={"after": self._hidden(audit.snapshot(obj))})
+            return
+        changes = audit.diff(before, audit.snapshot(obj))
+        for name in set(self.audit_hidden_fields) & set(changes):
+            changes[name] = {"before": HIDDEN, "after": HIDDEN}
+        if changes:
+            audit.record(actor=request.user, action=AuditEvent.Action.UPDATE, instance=obj, changes=changes)
+
+    def _hidden(self, values):
+        return {name: HIDDEN if name in self.audit_hidden_fields else value for name, value in values.items()}
 
 
 admin_site = CaminosAdminSite(name="admin")

@@ -27,6 +27,7 @@ class ServiceOfferAdmin(PolicyAdmin):
 @admin.register(WebhookEndpoint, site=admin_site)
 class WebhookEndpointAdmin(PolicyAdmin):
     policy_resource = "webhook"
+    audit_hidden_fields = ("secret",)
     list_display = ["organisation", "url", "is_active", "created_at"]
     list_filter = ["is_active"]
     list_select_related = ["organisation"]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from casework import case_activities, case_services
-from casework.models import CaseActivityType, FollowUp
+from casework.models import AuditEvent, CaseActivityType, FollowUp
 from reporting import rollup
 from reporting.models import Activity, Indicator, RollupRow
 from tests.cases.conftest import open_case
@@ -80,6 +80,11 @@ def test_an_admin_remaps_a_kind_and_follow_ups_done_afterwards_count_under_the_n
     assert response.status_code == 302 and response.url == "/admin/casework/caseactivitytype/", response
     case_services.complete_follow_up(actor=caseworker, follow_up=plan(draft_case, caseworker))
     assert set(Activity.objects.values_list("indicator__code", flat=True)) == {"PR-01"}
+    # Who moved the monthly figures, and from where to where, is in the audit trail.
+    remapped = AuditEvent.objects.get(object_type="casework.caseactivitytype", object_id=str(kind.pk))
+    assert (remapped.actor, remapped.action) == (admin_user, "update")
+    assert remapped.changes == {"indicator": {"before": kind.indicator_id,
+                                              "after": Indicator.objects.get(code="PR-01").pk}}
 
 
 def test_the_api_lists_the_kinds_and_a_follow_up_carries_its_kind(api_for, draft_case, caseworker):

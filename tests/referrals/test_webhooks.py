@@ -183,3 +183,19 @@ def test_the_deliveries_list_takes_the_same_queries_for_any_page_size(
     with django_assert_max_num_queries(5) as large:
         assert client.get("/api/v1/webhook-deliveries/").json()["count"] == 4
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_an_admin_changing_an_endpoint_is_audited_without_its_secret(client, admin_user, endpoint, settings):
+    from casework.models import AuditEvent
+
+    settings.CAMINOS_2FA_REQUIRED_ROLES = []
+    client.force_login(admin_user)
+    response = client.post(f"/admin/referrals/webhookendpoint/{endpoint.pk}/change/", {
+        "organisation": endpoint.organisation_id, "url": "https://hias.example.org/caminos",
+        "secret": "a-new-secret-for-hias", "is_active": "on"})
+    assert response.status_code == 302, response.content[:500]
+    changed = AuditEvent.objects.get(object_type="referrals.webhookendpoint", action="update")
+    assert changed.actor == admin_user
+    assert changed.changes["url"]["after"] == "https://hias.example.org/caminos"
+    assert changed.changes["secret"] == {"before": "(hidden)", "after": "(hidden)"}
+    assert SECRET not in json.dumps(changed.changes) and "a-new-secret" not in json.dumps(changed.changes)
