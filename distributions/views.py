@@ -106,6 +106,8 @@ def _round_form(request, round):
         initial = {"name": round.name, "site": round.site, "starts_on": round.starts_on, "ends_on": round.ends_on,
                    "population_types": round.population_types, "status": round.status}
         rules_initial = [{name: getattr(rule, name) for name in services.RULE_FIELDS} for rule in round.rules.all()]
+    # A form that comes back to be corrected says so (400), as the API does; 409 when the round changed.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST":
         form = RoundForm(request.POST, user=request.user, initial=initial)
         formset = RuleFormSet(request.POST, prefix="rules", initial=rules_initial)
@@ -131,10 +133,12 @@ def _round_form(request, round):
                 _add_errors(form, invalid)
             except (NotAllowed, StaleWrite) as refused:
                 form.add_error(None, refused.message)
+                status = 409
     else:
         form = RoundForm(user=request.user, initial=initial)
         formset = RuleFormSet(prefix="rules", initial=rules_initial)
-    return render(request, "distributions/round_form.html", {"form": form, "formset": formset, "round": round})
+    return render(request, "distributions/round_form.html", {"form": form, "formset": formset, "round": round},
+                  status=status)
 
 
 def _find_household(user, code):
@@ -326,4 +330,4 @@ def stock(request):
     return render(request, "distributions/stock.html", {
         "balances": balances, "movements": movements, "form": form,
         "commodities": Commodity.objects.filter(is_active=True),
-    })
+    }, status=400 if request.method == "POST" else 200)

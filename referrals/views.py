@@ -69,6 +69,7 @@ def referral_new(request):
     offers = list(services.offers_near(individual, service_type).select_related("organisation")) \
         if service_type else []
     form = None
+    status = 400 if request.method == "POST" else 200  # a form back to be corrected says so, as the API does
     if service_type is not None:
         form = ReferralForm(request.POST or None, offers=offers)
         if request.method == "POST" and form.is_valid():
@@ -84,13 +85,14 @@ def referral_new(request):
                     form.add_error(field if field in form.fields else None, errors)
             except NotAllowed as refused:
                 form.add_error(None, refused.message)
+                status = 409
     return render(request, "referrals/new.html", {
         "individual": individual,
         "age": normalise.age_on(individual.date_of_birth, timezone.localdate()),
         "service_types": ServiceType.objects.filter(is_active=True),
         "service_type": service_type, "offers": offers, "form": form,
         "has_consent": has_consent(individual, ConsentPurpose.REFERRAL),
-    })
+    }, status=status)
 
 
 @login_required

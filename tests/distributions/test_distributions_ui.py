@@ -104,6 +104,24 @@ def test_a_supervisor_plans_a_round_in_the_form(signed_in, supervisor, tumbes):
     assert [rule.commodity.code for rule in round.rules.all()] == ["blanket"]
 
 
+def test_a_refused_round_or_stock_form_comes_back_400_with_its_messages_and_saves_nothing(
+        signed_in, supervisor, tumbes):
+    from distributions.models import Commodity, StockMovement
+
+    today = timezone.localdate()
+    client = signed_in(supervisor)
+    response = client.post("/distributions/rounds/new/", {
+        "name": "Kits", "site": str(tumbes.pk), "starts_on": str(today),
+        "ends_on": str(today - datetime.timedelta(days=3)),
+        "status": "open", "rules-TOTAL_FORMS": "0", "rules-INITIAL_FORMS": "0", "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400 and not DistributionRound.objects.exists()
+    response = client.post("/distributions/stock/", {
+        "kind": "received", "site": str(tumbes.pk), "commodity": str(Commodity.objects.get(code="blanket").pk),
+        "quantity": "-4", "reason": "", "note": ""})
+    assert response.status_code == 400 and not StockMovement.objects.exists()
+
+
 def test_field_officers_cannot_open_the_round_form(signed_in, officer):
     assert signed_in(officer).get("/distributions/rounds/new/").status_code == 403
 

@@ -45,7 +45,7 @@ def test_the_form_shows_the_consent_refusal(client, caseworker, household, hias_
         "receiving_organisation": "HIAS", "urgency": "high", "reason": "Support.", "language": "es",
         "contact_preference": "through_referrer",
     }, HTTP_ACCEPT_LANGUAGE="en")
-    assert answer.status_code == 200
+    assert answer.status_code == 400  # back to be corrected, with the reason
     assert "has not given consent" in answer.content.decode()
     assert not Referral.objects.exists()
 
