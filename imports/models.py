@@ -70,12 +70,19 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    # Set when a worker is asked to merge a large batch, so that the page can follow the merge.
+    merge_requested_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     error = models.TextField(blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
+
+    @property
+    def merging(self):
+        """A worker has the merge and has neither finished nor given up."""
+        return self.merge_requested_at is not None and self.status != self.Status.MERGED and not self.error
 
     class Meta:
         ordering = ["-created_at"]

@@ -413,7 +413,9 @@ def request_merge(*, actor, batch):
         from imports.tasks import merge_batch_task
 
         _require_open(batch)
+        ImportBatch.objects.filter(pk=batch.pk).update(merge_requested_at=timezone.now(), error="")
         merge_batch_task.delay(str(batch.pk), actor.pk)
+        batch.refresh_from_db()
         return batch, True
     return merge(actor=actor, batch=batch), False
 

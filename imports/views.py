@@ -154,8 +154,7 @@ def merge(request, pk):
     try:
         batch, queued = services.request_merge(actor=request.user, batch=batch)
         if queued:
-            messages.info(request, _("The batch is being merged on the server; open this page again in a moment "
-                                     "to see the result."))
+            messages.info(request, _("The batch is being merged on the server; this page shows when it is done."))
         else:
             messages.success(request, _("Batch merged: %(count)s households registered.")
                              % {"count": services.counts(batch)["merged"]})

@@ -106,6 +106,27 @@ def test_the_progress_fragment_polls_while_the_rows_are_checked(signed_in, offic
     assert 'hx-trigger="every 2s"' in fragment and "1 de 2" in fragment
 
 
+def test_the_page_follows_a_merge_handed_to_a_worker_until_it_is_done_or_stops(signed_in, officer, supervisor,
+                                                                              tumbes):
+    from django.utils import timezone
+
+    post_file(signed_in(officer), good_file(), tumbes)
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(merge_requested_at=timezone.now())  # what a queued merge sets
+    client = signed_in(supervisor)
+    page = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'hx-trigger="every 2s"' in page and "Registrando 2 hogares" in page
+    assert 'id="merge"' not in page  # not asked twice while the worker has it
+    ImportBatch.objects.filter(pk=batch.pk).update(error="La fila 2 ya no puede registrarse.")
+    fragment = client.get(f"/imports/{batch.pk}/progress/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "every 2s" not in fragment and "La incorporación se detuvo." in fragment
+    page = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "La fila 2 ya no puede registrarse." in page and 'id="merge"' in page
+    ImportBatch.objects.filter(pk=batch.pk).update(error="", status="merged")
+    fragment = client.get(f"/imports/{batch.pk}/progress/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "every 2s" not in fragment and "Incorporado." in fragment
+
+
 def test_another_organisations_batch_is_404(signed_in, officer, tumbes, other_org):
     from tests.factories import UserFactory
 
