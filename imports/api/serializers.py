@@ -30,11 +30,12 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     merged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     counts = serializers.SerializerMethodField()
+    merging = serializers.BooleanField(read_only=True, help_text=_("A worker is merging the batch now."))
 
     class Meta:
         model = ImportBatch
         fields = ["id", "status", "site", "source", "file_name", "created_by", "created_at", "total_rows",
-                  "processed_rows", "counts", "merged_at", "merged_by", "error"]
+                  "processed_rows", "counts", "merge_requested_at", "merging", "merged_at", "merged_by", "error"]
         read_only_fields = fields
 
     def get_counts(self, batch) -> dict:
