@@ -4,7 +4,7 @@ people acting on it at once are served one after the other (the second one is to
 import uuid
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from casework.models import (
     User,
     VulnerabilityAssessment,
 )
+from casework.retries import create_once
 from reporting import activity
 
 CASEWORKER_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
@@ -165,18 +166,10 @@ def open_case(*, actor, household=None, individual=None, assigned_to=None, super
               id=None):
     """Open a case for a household or one of its members. Returns (case, created): a retried request
     with the same client id gets the case the first one opened."""
-    if id is not None:
-        existing = _existing_case(actor, id)
-        if existing is not None:
-            return existing, False
-    try:
-        return _open_case(actor=actor, household=household, individual=individual, assigned_to=assigned_to,
-                          supervisor=supervisor, assessment=assessment, id=id), True
-    except IntegrityError:
-        existing = _existing_case(actor, id) if id is not None else None
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(lambda: _open_case(actor=actor, household=household, individual=individual,
+                                          assigned_to=assigned_to, supervisor=supervisor, assessment=assessment,
+                                          id=id),
+                       lambda: _existing_case(actor, id) if id is not None else None)
 
 
 def _existing_case(actor, case_id):
@@ -374,16 +367,8 @@ def review_cases(*, actor, decisions, action, comment=""):
 def add_note(*, actor, case, text, confidential=False, id=None):
     """A note on the case. Returns (note, created): a retried request with the same id gets the note
     the first one wrote, also when the two raced past the check for it."""
-    existing = _existing_note(actor, case, id)
-    if existing is not None:
-        return existing, False
-    try:
-        return _add_note(actor=actor, case=case, text=text, confidential=confidential, id=id), True
-    except IntegrityError:
-        existing = _existing_note(actor, case, id)
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(lambda: _add_note(actor=actor, case=case, text=text, confidential=confidential, id=id),
+                       lambda: _existing_note(actor, case, id))
 
 
 def _existing_note(actor, case, note_id):
@@ -409,17 +394,9 @@ def plan_follow_up(*, actor, case, action="", due_on=None, assigned_to=None, act
     """`activity_type` (a code) says which kind of case work it is; when that kind reports under an
     indicator, doing the follow-up counts the case's people in the monthly report. Returns
     (follow-up, created): a retried request with the same id gets the first one's follow-up."""
-    existing = _existing_follow_up(case, id)
-    if existing is not None:
-        return existing, False
-    try:
-        return _plan_follow_up(actor=actor, case=case, action=action, due_on=due_on, assigned_to=assigned_to,
-                               activity_type=activity_type, id=id), True
-    except IntegrityError:
-        existing = _existing_follow_up(case, id)
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(lambda: _plan_follow_up(actor=actor, case=case, action=action, due_on=due_on,
+                                               assigned_to=assigned_to, activity_type=activity_type, id=id),
+                       lambda: _existing_follow_up(case, id))
 
 
 def _existing_follow_up(case, follow_up_id):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from casework.codes import (
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import AuditEvent, Consent, Household, Individual, Site
 from casework.permissions import can_see_sensitive
+from casework.retries import create_once
 
 logger = logging.getLogger(__name__)
 
@@ -251,18 +252,10 @@ def next_registration_number(site, year):
 def register_household(*, actor, members, id=None, consent_purposes=None, **fields):
     """Register a family. Returns (household, created): a retried request with the same client id
     gets the household that the first one created."""
-    if id is not None:
-        existing = _existing_household(actor, id)
-        if existing is not None:
-            return existing, False
-    try:
-        return _register_household(actor=actor, members=members, id=id, consent_purposes=consent_purposes, **fields), True
-    except IntegrityError:
-        # Two identical requests raced past the check above; the loser answers with the winner's record.
-        existing = _existing_household(actor, id) if id is not None else None
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(
+        lambda: _register_household(actor=actor, members=members, id=id, consent_purposes=consent_purposes,
+                                    **fields),
+        lambda: _existing_household(actor, id) if id is not None else None)
 
 
 def _existing_household(actor, household_id):
@@ -637,17 +630,11 @@ def remove_member(*, actor, individual):
 def record_consent(*, actor, purposes, given_by, household=None, individual=None, given_at=None, id=None):
     """A retried request with the same id gets the consent the first one recorded, not a second one,
     also when the two raced past the check for it."""
-    existing = _existing_consent(id, household, individual)
-    if existing is not None:
-        return existing
-    try:
-        return _record_consent(actor=actor, purposes=purposes, given_by=given_by, household=household,
-                               individual=individual, given_at=given_at, id=id)
-    except IntegrityError:
-        existing = _existing_consent(id, household, individual)
-        if existing is None:
-            raise
-        return existing
+    consent, _created = create_once(
+        lambda: _record_consent(actor=actor, purposes=purposes, given_by=given_by, household=household,
+                                individual=individual, given_at=given_at, id=id),
+        lambda: _existing_consent(id, household, individual))
+    return consent
 
 
 def _existing_consent(consent_id, household, individual):

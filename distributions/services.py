@@ -20,6 +20,7 @@ from casework import audit, normalise
 from casework.codes import PopulationType, Relationship, Role, Sex
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import AuditEvent, Household, Individual, Site, User
+from casework.retries import create_once
 from distributions.models import (
     Category,
     Commodity,
@@ -241,16 +242,8 @@ def _round_snapshot(round):
 def create_round(*, actor, rules, id=None, **fields):
     """Plan a round. Returns (round, created); a retried create with the same id gets the first round,
     also when the two raced past the check for it."""
-    existing = _existing_by_id(DistributionRound, actor, id)
-    if existing is not None:
-        return existing, False
-    try:
-        return _create_round(actor=actor, rules=rules, id=id, **fields), True
-    except IntegrityError:
-        existing = _existing_by_id(DistributionRound, actor, id)
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(lambda: _create_round(actor=actor, rules=rules, id=id, **fields),
+                       lambda: _existing_by_id(DistributionRound, actor, id))
 
 
 def _existing_by_id(model, actor, record_id):
@@ -420,18 +413,10 @@ def record_stock_movement(*, actor, kind, site, commodity, quantity, reason="", 
     """Goods received, an adjustment with its reason (negative for loss or damage), or a transfer to another
     site (two movements sharing a transfer id). Returns (movement, created): a retried request with the
     same id gets the first one's movement, also when the two raced past the check for it."""
-    existing = _existing_by_id(StockMovement, actor, id)
-    if existing is not None:
-        return existing, False
-    try:
-        return _record_stock_movement(actor=actor, kind=kind, site=site, commodity=commodity, quantity=quantity,
-                                      reason=reason, to_site=to_site, note=note, occurred_at=occurred_at,
-                                      id=id), True
-    except IntegrityError:
-        existing = _existing_by_id(StockMovement, actor, id)
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(
+        lambda: _record_stock_movement(actor=actor, kind=kind, site=site, commodity=commodity, quantity=quantity,
+                                       reason=reason, to_site=to_site, note=note, occurred_at=occurred_at, id=id),
+        lambda: _existing_by_id(StockMovement, actor, id))
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import json
 import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _, pgettext_lazy
@@ -16,6 +16,7 @@ from casework.case_timeline import case_people
 from casework.codes import ConsentPurpose, Role
 from casework.errors import InvalidInput, NotAllowed, StaleWrite
 from casework.models import AuditEvent, Case, Consent, Individual, Organisation, User
+from casework.retries import create_once
 from referrals import sharing
 from referrals.codes import ACKNOWLEDGE_WITHIN, ConsentException, ContactPreference, Language, Status, Urgency
 from referrals.models import (
@@ -45,17 +46,8 @@ def offers_near(individual, service_type=None):
 def create_referral(*, actor, id=None, **fields):
     """Send a referral. Returns (referral, created): a retried request with the same client id gets
     the referral the first one created."""
-    if id is not None:
-        existing = _existing_referral(actor, id)
-        if existing is not None:
-            return existing, False
-    try:
-        return _create_referral(actor=actor, id=id, **fields), True
-    except IntegrityError:
-        existing = _existing_referral(actor, id) if id is not None else None
-        if existing is None:
-            raise
-        return existing, False
+    return create_once(lambda: _create_referral(actor=actor, id=id, **fields),
+                       lambda: _existing_referral(actor, id) if id is not None else None)
 
 
 def _existing_referral(actor, referral_id):
