@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from casework.api.messages import NO_SUCH_RECORD
 from casework.codes import PopulationType
 from casework.models import Household, Site
 from distributions import services
@@ -17,9 +18,8 @@ from distributions.models import (
     VerificationMethod,
 )
 
-# Read-only uses of DRF's own field and message, for answers like the ones it would give.
+# A read-only use of DRF's own field, for answers like the ones it would give.
 DATETIME = serializers.DateTimeField()
-DOES_NOT_EXIST = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
 
 
 class CommoditySerializer(serializers.ModelSerializer):
@@ -138,7 +138,7 @@ class ReceiptCreateSerializer(serializers.Serializer):
         user = self.context["request"].user
         household = services.household_with_members(Household.objects.visible_to(user), pk)
         if household is None:
-            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk))
+            raise serializers.ValidationError(NO_SUCH_RECORD.format(pk_value=pk))
         return household
 
     def validate_round(self, pk):
@@ -146,7 +146,7 @@ class ReceiptCreateSerializer(serializers.Serializer):
         try:
             return services.rounds_for_receipts(DistributionRound.objects.visible_to(user), user).get(pk=pk)
         except DistributionRound.DoesNotExist:
-            raise serializers.ValidationError(DOES_NOT_EXIST.format(pk_value=pk)) from None
+            raise serializers.ValidationError(NO_SUCH_RECORD.format(pk_value=pk)) from None
 
 
 class VoidSerializer(serializers.Serializer):
