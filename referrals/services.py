@@ -5,6 +5,7 @@ webhooks) is queued to run after commit."""
 import json
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
@@ -184,7 +185,12 @@ def allowed_actions(referral, user):
 
 
 def _refusal(referral, user, action):
-    sources, _target, party, _field = TRANSITIONS[action]
+    return _party_refusal(referral, user, action) or _status_refusal(referral, action)
+
+
+def _party_refusal(referral, user, action):
+    """Why this user's organisation or role may not take the step at all (a 403)."""
+    _sources, _target, party, _field = TRANSITIONS[action]
     if party == RECEIVER and user.organisation_id != referral.receiving_organisation_id:
         return _("Only the receiving organisation (%(organisation)s) can %(action)s this referral.") % {
             "organisation": referral.receiving_organisation, "action": ACTION_VERBS[action]}
@@ -192,6 +198,12 @@ def _refusal(referral, user, action):
                               or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}):
         return _("Only the referring organisation (%(organisation)s) can %(action)s this referral.") % {
             "organisation": referral.referring_organisation, "action": ACTION_VERBS[action]}
+    return None
+
+
+def _status_refusal(referral, action):
+    """Why the referral's status does not allow the step now (a 409)."""
+    sources = TRANSITIONS[action][0]
     if referral.status not in sources:
         return _("This referral is %(status)s: it cannot be %(done)s now.") % {
             "status": referral.get_status_display().lower(), "done": ACTION_DONE[action]}
@@ -212,15 +224,19 @@ ACTION_DONE = {
 
 @transaction.atomic
 def transition(*, actor, referral, action, note="", expected_version=None):
-    """Take one step of the lifecycle; refused with NotAllowed (409) when this party may not take it or
-    the referral's status does not allow it, InvalidInput when a required reason or outcome is missing."""
+    """Take one step of the lifecycle; refused with PermissionDenied (403) when this party may not take
+    it, NotAllowed (409) when the referral's status does not allow it, InvalidInput when a required
+    reason or outcome is missing."""
     if action not in TRANSITIONS:
         raise NotAllowed(_("Unknown step."))
     referral = Referral.objects.select_for_update().select_related(
         "receiving_organisation", "referring_organisation").get(pk=referral.pk)
     if expected_version is not None and int(expected_version) != referral.version:
         raise StaleWrite(referral.version)
-    refusal = _refusal(referral, actor, action)
+    refusal = _party_refusal(referral, actor, action)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    refusal = _status_refusal(referral, action)
     if refusal is not None:
         raise NotAllowed(refusal)
     note = " ".join(str(note or "").split())

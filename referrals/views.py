@@ -130,6 +130,8 @@ def referral_step(request, pk, step):
         messages.error(request, " ".join(" ".join(errors) for errors in invalid.errors.values()))
     except (NotAllowed, StaleWrite) as refused:
         messages.error(request, refused.message)
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
     return redirect("referrals:detail", pk=referral.pk)
 
 
