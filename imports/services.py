@@ -413,6 +413,8 @@ def request_merge(*, actor, batch):
         from imports.tasks import merge_batch_task
 
         _require_open(batch)
+        if batch.merging:  # asked again (a retry, a second click) while a worker has it: one merge
+            return batch, True
         ImportBatch.objects.filter(pk=batch.pk).update(merge_requested_at=timezone.now(), error="")
         merge_batch_task.delay(str(batch.pk), actor.pk)
         batch.refresh_from_db()

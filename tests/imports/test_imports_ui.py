@@ -3,6 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casework.models import Household
+from imports import services
 from imports.models import ImportBatch, StagedRow
 from tests.imports.test_imports_api import good_file, workbook_bytes
 
@@ -107,7 +108,7 @@ def test_the_progress_fragment_polls_while_the_rows_are_checked(signed_in, offic
 
 
 def test_the_page_follows_a_merge_handed_to_a_worker_until_it_is_done_or_stops(signed_in, officer, supervisor,
-                                                                              tumbes):
+                                                                              tumbes, settings):
     from django.utils import timezone
 
     post_file(signed_in(officer), good_file(), tumbes)
@@ -117,6 +118,10 @@ def test_the_page_follows_a_merge_handed_to_a_worker_until_it_is_done_or_stops(s
     page = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert 'hx-trigger="every 2s"' in page and "Registrando 2 hogares" in page
     assert 'id="merge"' not in page  # not asked twice while the worker has it
+    asked_at = ImportBatch.objects.get().merge_requested_at
+    settings.IMPORT_SYNC_ROWS = 0  # a batch large enough for a worker
+    again, queued = services.request_merge(actor=supervisor, batch=ImportBatch.objects.get())  # a retried POST
+    assert queued and again.merge_requested_at == asked_at  # the merge it waits for, not a second one
     ImportBatch.objects.filter(pk=batch.pk).update(error="La fila 2 ya no puede registrarse.")
     fragment = client.get(f"/imports/{batch.pk}/progress/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "every 2s" not in fragment and "La incorporación se detuvo." in fragment
